@@ -1,0 +1,18 @@
+// Basic scalar types shared by every model.
+#pragma once
+#include <cstdint>
+
+namespace iommusim {
+
+// Simulated time in picoseconds. Pure-C++ model logic (timelines, DRAM timing,
+// caches) works in Tick so that it can be tested without SystemC; the SystemC
+// shells convert with to_tick()/to_sc_time() from sc_time_conv.h.
+using Tick = std::uint64_t;
+
+constexpr Tick kPsPerNs = 1000;
+
+// Host physical / IO virtual addresses: the full 64-bit space is representable,
+// models check their own width limits (52-bit physical by default).
+using Addr = std::uint64_t;
+
+}  // namespace iommusim
