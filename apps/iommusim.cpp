@@ -1,0 +1,198 @@
+// iommusim: the command-line program.
+//
+//   iommusim run [CONFIG] [--trace FILE] [--set key=value]... [--out DIR]
+//                [--txn-log FILE] [--seed N] [-v]
+//   iommusim validate CONFIG
+//
+// Bad input ends the run with one line "iommusim: error: <input>:<place>:
+// <problem>" on stderr and exit code 1; output files of a failed run never
+// appear (they are written through temporary files and renamed at the end).
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <systemc>
+
+#include "common/config.h"
+#include "common/error.h"
+#include "common/progress.h"
+#include "common/quiet_systemc.h"
+#include "common/stats.h"
+#include "platform/system.h"
+#include "trace/trace_reader.h"
+#include "trace/txn_log.h"
+
+namespace fs = std::filesystem;
+using namespace iommusim;
+
+namespace {
+
+struct RunOptions {
+  std::string config;
+  std::string trace;
+  std::vector<std::string> sets;
+  std::string out;
+  std::string txn_log;
+  std::optional<std::uint64_t> seed;
+  int verbose = 0;
+};
+
+void write_text_file(const fs::path& path, const std::string& text) {
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out << text;
+    if (!out) throw InputError(fmt::format("{}: cannot write", tmp.string()));
+  }
+  fs::rename(tmp, path);
+}
+
+std::string stem_of(const std::string& path) { return fs::path(path).stem().string(); }
+
+Config load_config(const RunOptions& o) {
+  Config cfg = o.config.empty() ? Config::empty() : Config::from_file(o.config);
+  for (const std::string& s : o.sets) cfg.apply_override(s);
+  if (o.seed) cfg.apply_override(fmt::format("simulation.seed={}", *o.seed));
+  return cfg;
+}
+
+std::optional<Trace> load_trace(Config& cfg, const std::string& cli_trace) {
+  std::string path = cli_trace;
+  if (path.empty()) path = SimulationParams::from_config(cfg.root().child("simulation"), cfg.base_dir()).trace;
+  if (path.empty()) return std::nullopt;
+  return read_trace_file(path);
+}
+
+void print_summary(const std::string& what, const System& sys, const StatsRegistry& stats, Tick end,
+                   double wall, const fs::path& out) {
+  const DmaTotals& t = sys.totals();
+  const double bursts = double(sys.memory().timing().row_hits() + sys.memory().timing().row_misses() +
+                               sys.memory().timing().row_conflicts());
+  const Histogram& lat = t.latency();
+  (void)stats;
+  fmt::print("iommusim {}: {}\n", IOMMUSIM_VERSION, what);
+  fmt::print("  simulated time   {:.3f} us\n", double(end) / 1e6);
+  fmt::print("  DMAs done        {} ({} with errors or faults)\n", t.dmas().value(), t.errors().value());
+  fmt::print("  bytes            {} ({:.2f} MiB)\n", t.bytes().value(), double(t.bytes().value()) / (1 << 20));
+  fmt::print("  bandwidth        {:.3f} GB/s\n", t.bandwidth() / 1e9);
+  fmt::print("  DMA latency      mean {:.1f} ns, p99 {:.1f} ns\n", lat.mean() / 1000.0,
+             lat.count() ? double(lat.percentile(99)) / 1000.0 : 0.0);
+  fmt::print("  memory row hits  {:.1f} % of {} bursts\n",
+             bursts ? 100.0 * double(sys.memory().timing().row_hits()) / bursts : 0.0, std::uint64_t(bursts));
+  fmt::print("  wall time        {:.2f} s ({:.0f} DMAs/s)\n", wall, wall > 0 ? double(t.dmas().value()) / wall : 0.0);
+  fmt::print("  output           {}/{{stats.json,stats.txt,config.json}}\n", out.string());
+}
+
+int cmd_run(const RunOptions& o) {
+  Config cfg = load_config(o);
+  std::optional<Trace> trace = load_trace(cfg, o.trace);
+  const fs::path out = !o.out.empty() ? fs::path(o.out)
+                       : fs::path("out") / (!o.config.empty() ? stem_of(o.config)
+                                                              : (trace ? stem_of(trace->path) : "run"));
+  std::error_code ec;
+  fs::create_directories(out, ec);
+  if (ec) throw InputError(fmt::format("{}: cannot create output folder: {}", out.string(), ec.message()));
+  for (const char* f : {"stats.json", "stats.txt", "config.json"}) fs::remove(out / f, ec);
+
+  StatsRegistry stats;
+  Progress progress;
+  if (isatty(STDERR_FILENO)) progress.enable();
+  std::unique_ptr<TxnLog> log;
+  if (!o.txn_log.empty()) {
+    fs::remove(o.txn_log, ec);
+    log = std::make_unique<TxnLog>(o.txn_log);
+  }
+  System sys("system", cfg, trace ? &*trace : nullptr, o.config.empty(), stats, progress, log.get());
+  cfg.check_unknown_keys();
+
+  const auto t0 = std::chrono::steady_clock::now();
+  const Tick end = sys.run();
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  progress.finish();
+  stats.formula("system.sim_seconds", "Simulated time: the later of the kernel's time and the last completion",
+                "Second", [end] { return double(end) * 1e-12; });
+
+  stats.write_files(out.string());
+  write_text_file(out / "config.json", cfg.to_json().dump(2) + "\n");
+  if (log) log->finish();
+  print_summary(!o.config.empty() ? o.config : (trace ? trace->path : "(built-in platform)"), sys, stats, end,
+                wall, out);
+  return 0;
+}
+
+int cmd_validate(const std::string& config) {
+  RunOptions o;
+  o.config = config;
+  Config cfg = load_config(o);
+  std::optional<Trace> trace = load_trace(cfg, "");
+  StatsRegistry stats;
+  Progress progress;
+  System sys("system", cfg, trace ? &*trace : nullptr, false, stats, progress, nullptr);
+  cfg.check_unknown_keys();
+  fmt::print("{}: ok ({} endpoints{})\n", config, sys.endpoints().size(),
+             trace ? fmt::format(", trace {} with {} records", trace->path, trace->records.size()) : "");
+  return 0;
+}
+
+}  // namespace
+
+int sc_main(int argc, char* argv[]) {
+  CLI::App app{"iommusim: a cycle-approximate simulator of an Intel VT-d IOMMU and its PCIe/memory system"};
+  app.set_version_flag("--version", std::string("iommusim ") + IOMMUSIM_VERSION);
+  app.require_subcommand(1);
+
+  RunOptions ro;
+  std::uint64_t seed = 0;
+  CLI::App* run = app.add_subcommand("run", "Run a simulation");
+  run->add_option("config", ro.config, "Experiment configuration (YAML); omit to replay --trace on the default platform");
+  run->add_option("--trace", ro.trace, "Trace file (trace-v1) to replay");
+  run->add_option("--set", ro.sets, "Override a configuration value: key.path=value (repeatable)");
+  run->add_option("--out", ro.out, "Output folder (default out/<config name>)");
+  run->add_option("--txn-log", ro.txn_log, "Write the per-transaction log (CSV) of the trace's records here");
+  CLI::Option* seed_opt = run->add_option("--seed", seed, "Random seed (overrides simulation.seed)");
+  run->add_flag("-v,--verbose", ro.verbose, "More log output (repeat for more)");
+
+  std::string vconfig;
+  CLI::App* validate = app.add_subcommand("validate", "Check a configuration (and its trace) without running");
+  validate->add_option("config", vconfig, "Configuration file")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (*seed_opt) ro.seed = seed;
+  if (ro.config.empty() && ro.trace.empty() && *run) {
+    std::cerr << "iommusim: error: run needs a CONFIG, a --trace FILE, or both\n";
+    return 1;
+  }
+  sc_core::sc_report_handler::set_verbosity_level(ro.verbose >= 2 ? sc_core::SC_DEBUG
+                                                  : ro.verbose == 1 ? sc_core::SC_MEDIUM
+                                                                    : sc_core::SC_LOW);
+  try {
+    return *run ? cmd_run(ro) : cmd_validate(vconfig);
+  } catch (const InputError& e) {
+    std::cerr << "iommusim: error: " << e.what() << "\n";
+  } catch (const sc_core::sc_report& e) {
+    std::cerr << "iommusim: error: " << e.what() << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "iommusim: internal error: " << e.what() << "\n";
+  }
+  return 1;
+}
+
+// Our own main: SystemC prints its banner once per process (Debian's build has
+// no switch to turn it off); print it into /dev/null first so that the
+// program's stderr carries only its own messages.
+int main(int argc, char* argv[]) {
+  iommusim::silence_systemc_banner();
+  return sc_core::sc_elab_and_sim(argc, argv);
+}

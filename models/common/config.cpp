@@ -1,0 +1,402 @@
+#include "common/config.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cctype>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "common/error.h"
+
+namespace iommusim {
+
+namespace {
+
+bool is_index(const std::string& s) {
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+}
+
+std::vector<std::string> split_dots(const std::string& s) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == '.') {
+      out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  out.push_back(cur);
+  return out;
+}
+
+// Finds a map with `name: want` in any sequence of the tree (depth first).
+YAML::Node find_named(YAML::Node n, const std::string& want) {
+  if (n.IsMap()) {
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      YAML::Node found = find_named(it->second, want);
+      if (found) return found;
+    }
+  } else if (n.IsSequence()) {
+    for (std::size_t i = 0; i < n.size(); ++i) {
+      YAML::Node e = n[i];
+      if (e.IsMap() && e["name"] && e["name"].IsScalar() && e["name"].Scalar() == want) return e;
+      YAML::Node found = find_named(e, want);
+      if (found) return found;
+    }
+  }
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
+std::string type_name(const YAML::Node& n) {
+  if (n.IsMap()) return "a map";
+  if (n.IsSequence()) return "a list";
+  if (n.IsNull()) return "nothing";
+  return "'" + n.Scalar() + "'";
+}
+
+nlohmann::ordered_json scalar_to_json(const std::string& s) {
+  if (auto v = parse_config_u64(s); v && (s.find_first_not_of("0123456789") == std::string::npos))
+    return *v;
+  if (s == "true") return true;
+  if (s == "false") return false;
+  char* end = nullptr;
+  errno = 0;
+  double d = std::strtod(s.c_str(), &end);
+  if (!s.empty() && end && *end == '\0' && errno == 0 && std::isfinite(d) &&
+      s.find_first_of("0123456789") != std::string::npos && s.find('x') == std::string::npos)
+    return d;
+  if (auto v = parse_config_u64(s)) return *v;  // hex or size suffix: as the number it means
+  return s;
+}
+
+nlohmann::ordered_json node_to_json(const YAML::Node& n) {
+  if (n.IsMap()) {
+    nlohmann::ordered_json j = nlohmann::ordered_json::object();
+    for (auto it = n.begin(); it != n.end(); ++it) j[it->first.Scalar()] = node_to_json(it->second);
+    return j;
+  }
+  if (n.IsSequence()) {
+    nlohmann::ordered_json j = nlohmann::ordered_json::array();
+    for (std::size_t i = 0; i < n.size(); ++i) j.push_back(node_to_json(n[i]));
+    return j;
+  }
+  if (n.IsScalar()) return scalar_to_json(n.Scalar());
+  return nullptr;
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> parse_config_u64(const std::string& text) {
+  std::string s = text;
+  std::uint64_t mult = 1;
+  static const struct {
+    const char* suffix;
+    std::uint64_t mult;
+  } suffixes[] = {{"KiB", 1ull << 10}, {"MiB", 1ull << 20}, {"GiB", 1ull << 30}, {"TiB", 1ull << 40},
+                  {"K", 1ull << 10},   {"M", 1ull << 20},   {"G", 1ull << 30},   {"T", 1ull << 40}};
+  bool hex = s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+  if (!hex) {
+    for (const auto& sf : suffixes) {
+      std::size_t n = std::string(sf.suffix).size();
+      if (s.size() > n && s.compare(s.size() - n, n, sf.suffix) == 0) {
+        s = s.substr(0, s.size() - n);
+        while (!s.empty() && s.back() == ' ') s.pop_back();
+        mult = sf.mult;
+        break;
+      }
+    }
+  }
+  const char* digits = hex ? s.c_str() + 2 : s.c_str();
+  if (*digits == '\0') return std::nullopt;
+  for (const char* p = digits; *p; ++p)
+    if (!(hex ? std::isxdigit(static_cast<unsigned char>(*p)) : std::isdigit(static_cast<unsigned char>(*p))))
+      return std::nullopt;
+  errno = 0;
+  char* end = nullptr;
+  unsigned long long v = std::strtoull(digits, &end, hex ? 16 : 10);
+  if (errno == ERANGE || *end != '\0') return std::nullopt;
+  if (mult > 1 && v > UINT64_MAX / mult) return std::nullopt;
+  return static_cast<std::uint64_t>(v) * mult;
+}
+
+// ---------------------------------------------------------------- Config
+
+Config Config::from_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return from_string(ss.str(), path);
+}
+
+Config Config::from_string(const std::string& text, const std::string& name) {
+  Config c;
+  c.state_ = std::make_shared<State>();
+  c.state_->name = name;
+  try {
+    c.state_->doc = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw InputError(fmt::format("{}:{}: YAML syntax error: {}", name, e.mark.line + 1, e.msg));
+  }
+  if (c.state_->doc.IsNull()) c.state_->doc = YAML::Node(YAML::NodeType::Map);
+  if (!c.state_->doc.IsMap())
+    throw InputError(fmt::format("{}: expected a map of sections at the top level", name));
+  return c;
+}
+
+Config Config::empty() { return from_string("{}", "(built-in defaults)"); }
+
+std::string Config::base_dir() const {
+  const std::string& n = state_->name;
+  if (n.empty() || n[0] == '(') return "";
+  auto slash = n.rfind('/');
+  return slash == std::string::npos ? "." : n.substr(0, slash);
+}
+
+void Config::apply_override(const std::string& assignment) {
+  auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw InputError(fmt::format("--set {}: expected key.path=value", assignment));
+  std::string path = assignment.substr(0, eq);
+  std::string value = assignment.substr(eq + 1);
+  std::vector<std::string> parts = split_dots(path);
+  for (const auto& p : parts)
+    if (p.empty()) throw InputError(fmt::format("--set {}: empty component in key path", assignment));
+
+  YAML::Node cur = state_->doc;
+  std::size_t i = 0;
+  if (!cur[parts[0]] && parts.size() > 1) {
+    YAML::Node named = find_named(state_->doc, parts[0]);
+    if (!named)
+      throw InputError(fmt::format("--set {}: '{}' is neither a section nor the name of a component",
+                                   assignment, parts[0]));
+    cur = named;
+    i = 1;
+  }
+  for (; i + 1 < parts.size(); ++i) {
+    const std::string& p = parts[i];
+    if (cur.IsSequence()) {
+      YAML::Node next;
+      if (is_index(p)) {
+        std::size_t idx = std::stoul(p);
+        if (idx >= cur.size())
+          throw InputError(fmt::format("--set {}: index {} beyond the {} elements of the list", assignment, p,
+                                       cur.size()));
+        next = cur[idx];
+      } else {
+        for (std::size_t k = 0; k < cur.size(); ++k)
+          if (cur[k].IsMap() && cur[k]["name"] && cur[k]["name"].Scalar() == p) next = cur[k];
+        if (!next) throw InputError(fmt::format("--set {}: no element named '{}'", assignment, p));
+      }
+      cur.reset(next);
+    } else {
+      if (!cur.IsMap() && !cur.IsNull())
+        throw InputError(fmt::format("--set {}: '{}' is not a map", assignment, p));
+      if (!cur[p]) cur[p] = YAML::Node(YAML::NodeType::Map);
+      YAML::Node next = cur[p];
+      cur.reset(next);
+    }
+  }
+  YAML::Node parsed;
+  try {
+    parsed = YAML::Load(value);
+  } catch (const YAML::Exception& e) {
+    throw InputError(fmt::format("--set {}: cannot parse value: {}", assignment, e.msg));
+  }
+  if (cur.IsSequence()) {
+    if (!is_index(parts.back()) || std::stoul(parts.back()) >= cur.size())
+      throw InputError(fmt::format("--set {}: '{}' is not an index of the list", assignment, parts.back()));
+    cur[std::stoul(parts.back())] = parsed;
+  } else {
+    if (!cur.IsMap() && !cur.IsNull())
+      throw InputError(fmt::format("--set {}: parent of '{}' is not a map", assignment, parts.back()));
+    cur[parts.back()] = parsed;
+  }
+  state_->overridden.insert(path);
+}
+
+void Config::append(const std::string& list_path,
+                    const std::vector<std::pair<std::string, std::string>>& fields) {
+  YAML::Node cur = state_->doc;
+  for (const std::string& p : split_dots(list_path)) {
+    if (!cur[p]) cur[p] = YAML::Node(YAML::NodeType::Map);
+    YAML::Node next = cur[p];
+    cur.reset(next);
+  }
+  if (!cur.IsSequence()) cur = YAML::Node(YAML::NodeType::Sequence);
+  YAML::Node e(YAML::NodeType::Map);
+  for (const auto& [k, v] : fields) e[k] = v;
+  cur.push_back(e);
+}
+
+ConfigNode Config::root() { return ConfigNode(state_, state_->doc, ""); }
+
+void Config::check_unknown_keys() const {
+  const State& s = *state_;
+  std::function<void(const YAML::Node&, const std::string&)> walk = [&](const YAML::Node& n,
+                                                                         const std::string& path) {
+    if (n.IsMap()) {
+      for (auto it = n.begin(); it != n.end(); ++it) {
+        std::string key = it->first.Scalar();
+        std::string kp = path.empty() ? key : path + "." + key;
+        if (!s.consumed.count(kp)) {
+          const YAML::Mark m = it->first.Mark();
+          std::string where = m.line >= 0 ? fmt::format("{}:{}", s.name, m.line + 1) : s.name + " (--set)";
+          throw InputError(fmt::format("{}: {}: unknown key", where, kp));
+        }
+        walk(it->second, kp);
+      }
+    } else if (n.IsSequence()) {
+      for (std::size_t i = 0; i < n.size(); ++i) walk(n[i], fmt::format("{}[{}]", path, i));
+    }
+  };
+  walk(s.doc, "");
+}
+
+nlohmann::ordered_json Config::to_json() const { return node_to_json(state_->doc); }
+
+// ---------------------------------------------------------------- ConfigNode
+
+std::string ConfigNode::key_path(const std::string& key) const {
+  return path_.empty() ? key : path_ + "." + key;
+}
+
+std::string ConfigNode::where(const std::string& key) const {
+  const YAML::Node& cn = node_;
+  YAML::Mark m = cn[key] ? cn[key].Mark() : cn.Mark();
+  if (m.line >= 0) return fmt::format("{}:{}", state_->name, m.line + 1);
+  return state_->name;
+}
+
+void ConfigNode::fail(const std::string& key, const std::string& msg) const {
+  throw InputError(fmt::format("{}: {}: {}", where(key), key.empty() ? path_ : key_path(key), msg));
+}
+
+bool ConfigNode::has(const std::string& key) const {
+  const YAML::Node& cn = node_;
+  return static_cast<bool>(cn[key]);
+}
+
+std::optional<std::string> ConfigNode::scalar(const std::string& key, const char* expected) {
+  state_->consumed.insert(key_path(key));
+  const YAML::Node& cn = node_;
+  YAML::Node v = cn[key];
+  if (!v) return std::nullopt;
+  if (!v.IsScalar()) fail(key, fmt::format("expected {}, got {}", expected, type_name(v)));
+  return v.Scalar();
+}
+
+std::uint64_t ConfigNode::u64(const std::string& key, std::uint64_t def, std::uint64_t min,
+                              std::uint64_t max) {
+  auto text = scalar(key, "an unsigned integer");
+  if (!text) {
+    node_[key] = def;
+    return def;
+  }
+  auto v = parse_config_u64(*text);
+  if (!v) fail(key, fmt::format("expected an unsigned integer, got '{}'", *text));
+  if (*v < min || *v > max) {
+    if (max == UINT64_MAX)
+      fail(key, fmt::format("expected an integer >= {}, got {}", min, *text));
+    fail(key, fmt::format("expected an integer in [{}, {}], got {}", min, max, *text));
+  }
+  return *v;
+}
+
+std::uint64_t ConfigNode::pow2(const std::string& key, std::uint64_t def, std::uint64_t min,
+                               std::uint64_t max) {
+  std::uint64_t v = u64(key, def, min, max);
+  if (v == 0 || (v & (v - 1)) != 0) fail(key, fmt::format("expected a power of two, got {}", v));
+  return v;
+}
+
+double ConfigNode::real(const std::string& key, double def, double min, double max) {
+  auto text = scalar(key, "a number");
+  if (!text) {
+    node_[key] = def;
+    return def;
+  }
+  char* end = nullptr;
+  errno = 0;
+  double v = std::strtod(text->c_str(), &end);
+  if (text->empty() || *end != '\0' || errno == ERANGE || !std::isfinite(v))
+    fail(key, fmt::format("expected a number, got '{}'", *text));
+  if (v < min || v > max) fail(key, fmt::format("expected a number in [{}, {}], got {}", min, max, *text));
+  return v;
+}
+
+bool ConfigNode::boolean(const std::string& key, bool def) {
+  auto text = scalar(key, "true or false");
+  if (!text) {
+    node_[key] = def;
+    return def;
+  }
+  if (*text == "true") return true;
+  if (*text == "false") return false;
+  fail(key, fmt::format("expected true or false, got '{}'", *text));
+}
+
+std::string ConfigNode::str(const std::string& key, const std::string& def) {
+  auto text = scalar(key, "a string");
+  if (!text) {
+    node_[key] = def;
+    return def;
+  }
+  return *text;
+}
+
+std::string ConfigNode::required_str(const std::string& key) {
+  auto text = scalar(key, "a string");
+  if (!text) fail(key, "required key is missing");
+  return *text;
+}
+
+std::string ConfigNode::choice(const std::string& key, const std::string& def,
+                               const std::vector<std::string>& choices) {
+  std::string v = str(key, def);
+  for (const auto& c : choices)
+    if (v == c) return v;
+  std::string list;
+  for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c;
+  fail(key, fmt::format("expected one of {}, got '{}'", list, v));
+}
+
+ConfigNode ConfigNode::child(const std::string& key) {
+  state_->consumed.insert(key_path(key));
+  const YAML::Node& cn = node_;
+  YAML::Node v = cn[key];
+  if (!v || v.IsNull()) {
+    node_[key] = YAML::Node(YAML::NodeType::Map);
+    v = node_[key];
+  } else if (!v.IsMap()) {
+    fail(key, fmt::format("expected a map, got {}", type_name(v)));
+  }
+  return ConfigNode(state_, v, key_path(key));
+}
+
+std::vector<ConfigNode> ConfigNode::list(const std::string& key) {
+  state_->consumed.insert(key_path(key));
+  const YAML::Node& cn = node_;
+  YAML::Node v = cn[key];
+  std::vector<ConfigNode> out;
+  if (!v || v.IsNull()) {
+    node_[key] = YAML::Node(YAML::NodeType::Sequence);
+    return out;
+  }
+  if (!v.IsSequence()) fail(key, fmt::format("expected a list, got {}", type_name(v)));
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    YAML::Node e = v[i];
+    std::string p = fmt::format("{}[{}]", key_path(key), i);
+    if (!e.IsMap()) fail(key, fmt::format("element {}: expected a map, got {}", i, type_name(e)));
+    out.push_back(ConfigNode(state_, e, p));
+  }
+  return out;
+}
+
+}  // namespace iommusim

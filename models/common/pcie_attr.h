@@ -1,0 +1,49 @@
+// The PCIe attributes of a request, carried on tlm_generic_payload as an
+// extension (PCIe Base Specification: Requester ID, PASID TLP prefix, Address
+// Type field, tag), and the outcome fields that the completer side fills in for
+// the requester's log.
+#pragma once
+#include <cstdint>
+
+#include <tlm>
+
+#include "common/bdf.h"
+#include "common/types.h"
+
+namespace iommusim {
+
+// PCIe TLP header Address Type (AT) field.
+enum class AddressType : std::uint8_t {
+  Untranslated = 0,       // 00b
+  TranslationRequest = 1, // 01b (ATS)
+  Translated = 2,         // 10b
+};
+
+struct PcieAttr : tlm::tlm_extension<PcieAttr> {
+  // Request attributes (set by the requester).
+  Bdf requester;
+  bool has_pasid = false;
+  std::uint32_t pasid = 0;  // 20 bits
+  bool priv = false;        // privileged-mode requested (PASID prefix)
+  bool exec = false;        // execute requested (PASID prefix)
+  AddressType at = AddressType::Untranslated;
+  std::uint16_t tag = 0;
+
+  // Outcome (filled in on the way back).
+  bool reached_memory = false;     // memory controller performed the access
+  Addr memory_addr = 0;            // host physical address of the first byte
+  std::uint8_t fault_reason = 0;   // VT-d fault reason when the IOMMU blocked it (0: none)
+
+  void reset_outcome() {
+    reached_memory = false;
+    memory_addr = 0;
+    fault_reason = 0;
+  }
+
+  tlm::tlm_extension_base* clone() const override { return new PcieAttr(*this); }
+  void copy_from(const tlm::tlm_extension_base& other) override {
+    *this = static_cast<const PcieAttr&>(other);
+  }
+};
+
+}  // namespace iommusim

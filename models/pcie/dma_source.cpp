@@ -1,0 +1,67 @@
+#include "pcie/dma_source.h"
+
+#include <cmath>
+
+namespace iommusim {
+
+bool TraceDmaSource::next(DmaRequest& out) {
+  while (pos_ < records_.size()) {
+    const TraceRecord& r = records_[pos_++];
+    if (r.op != TraceOp::DmaR && r.op != TraceOp::DmaW) continue;
+    out = DmaRequest{};
+    out.seq = r.seq;
+    out.time = r.time;
+    out.write = r.op == TraceOp::DmaW;
+    out.addr = r.addr;
+    out.size = r.size;
+    out.has_pasid = r.has_pasid;
+    out.pasid = r.pasid;
+    out.priv = r.priv;
+    out.exec = r.exec;
+    out.translated = r.translated;
+    out.from_trace = true;
+    return true;
+  }
+  return false;
+}
+
+GeneratorParams GeneratorParams::from_config(ConfigNode n, unsigned address_width) {
+  GeneratorParams p;
+  p.pattern = n.choice("pattern", "random", {"random", "sequential"}) == "random" ? Pattern::Random
+                                                                                   : Pattern::Sequential;
+  p.write = n.choice("op", "read", {"read", "write"}) == "write";
+  p.size = n.u64("size", p.size, 1, 1ull << 30);
+  const std::uint64_t space = address_width >= 64 ? UINT64_MAX : (1ull << address_width);
+  p.base = n.u64("base", p.base, 0, space - 1);
+  p.window = n.u64("window", p.window, p.size, space - p.base);
+  p.count = n.u64("count", p.count, 1);
+  p.start_ps = static_cast<Tick>(std::llround(n.real("start_ns", 0, 0, 1e12) * 1000));
+  p.interval_ps = static_cast<Tick>(std::llround(n.real("interval_ns", 0, 0, 1e12) * 1000));
+  return p;
+}
+
+GeneratorSource::GeneratorSource(const GeneratorParams& p, std::uint64_t seed) : p_(p), state_(seed) {}
+
+std::uint64_t GeneratorSource::random() {
+  // splitmix64 (Steele, Lea, Flood 2014): small state, fixed output on every platform.
+  std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+bool GeneratorSource::next(DmaRequest& out) {
+  if (issued_ >= p_.count) return false;
+  out = DmaRequest{};
+  out.seq = issued_;
+  out.time = p_.start_ps + issued_ * p_.interval_ps;
+  out.write = p_.write;
+  out.size = p_.size;
+  const std::uint64_t slots = p_.window / p_.size;
+  const std::uint64_t slot = p_.pattern == GeneratorParams::Pattern::Random ? random() % slots : issued_ % slots;
+  out.addr = p_.base + slot * p_.size;
+  ++issued_;
+  return true;
+}
+
+}  // namespace iommusim

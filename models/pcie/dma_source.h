@@ -1,0 +1,76 @@
+// Where an endpoint's DMA engine gets its work: the records of a trace that
+// name this device, or a synthetic generator (sequential or uniformly random
+// DMAs inside an address window). Generators are seeded and deterministic.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/config.h"
+#include "common/types.h"
+#include "trace/trace_record.h"
+
+namespace iommusim {
+
+struct DmaRequest {
+  std::uint64_t seq = 0;   // trace record index, or the generator's request count
+  Tick time = 0;           // earliest issue time
+  bool write = false;
+  Addr addr = 0;
+  std::uint64_t size = 0;
+  bool has_pasid = false;
+  std::uint32_t pasid = 0;
+  bool priv = false, exec = false;
+  bool translated = false;
+  bool from_trace = false; // logged in the transaction log
+};
+
+class DmaSource {
+ public:
+  virtual ~DmaSource() = default;
+  // Fills `out` with the next request; false when the source is exhausted.
+  virtual bool next(DmaRequest& out) = 0;
+};
+
+// The dma_r / dma_w records of one device, in file order.
+class TraceDmaSource : public DmaSource {
+ public:
+  explicit TraceDmaSource(std::vector<TraceRecord> records) : records_(std::move(records)) {}
+  bool next(DmaRequest& out) override;
+
+ private:
+  std::vector<TraceRecord> records_;
+  std::size_t pos_ = 0;
+};
+
+struct GeneratorParams {
+  enum class Pattern { Sequential, Random } pattern = Pattern::Random;
+  bool write = false;
+  std::uint64_t size = 64;        // bytes per DMA
+  Addr base = 0x1'0000'0000;      // window start (4 GiB)
+  std::uint64_t window = 1 << 20; // window size in bytes, >= size
+  std::uint64_t count = 10000;    // number of DMAs
+  Tick start_ps = 0;              // time of the first DMA
+  Tick interval_ps = 0;           // spacing of DMA issue times (0: as fast as tags allow)
+
+  // Reads a `workloads` entry (without its `device` key). `address_width`
+  // bounds base + window.
+  static GeneratorParams from_config(ConfigNode n, unsigned address_width);
+};
+
+// Sequential: base, base+size, ... wrapping at the window's end. Random: a
+// size-aligned offset drawn uniformly from the window (splitmix64 stream).
+class GeneratorSource : public DmaSource {
+ public:
+  GeneratorSource(const GeneratorParams& p, std::uint64_t seed);
+  bool next(DmaRequest& out) override;
+
+ private:
+  std::uint64_t random();
+  GeneratorParams p_;
+  std::uint64_t state_;
+  std::uint64_t issued_ = 0;
+};
+
+}  // namespace iommusim

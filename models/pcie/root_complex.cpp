@@ -1,0 +1,71 @@
+#include "pcie/root_complex.h"
+
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "common/sc_time_conv.h"
+
+namespace iommusim {
+
+RootComplexParams RootComplexParams::from_config(ConfigNode n) {
+  RootComplexParams p;
+  p.clock_mhz = n.real("clock_mhz", p.clock_mhz, 1, 100000);
+  p.latency_cycles = static_cast<unsigned>(n.u64("latency_cycles", p.latency_cycles, 0, 1'000'000));
+  return p;
+}
+
+RootComplex::RootComplex(sc_core::sc_module_name name, const RootComplexParams& p, StatsRegistry& stats)
+    : sc_module(name),
+      from_links("from_links"),
+      to_memory("to_memory"),
+      mmio_in("mmio_in"),
+      mmio_out("mmio_out"),
+      latency_ps_(period_from_mhz(p.clock_mhz) * p.latency_cycles),
+      dma_requests_(stats.counter(std::string(this->name()) + ".dma_requests", "Upstream DMA requests")),
+      msi_unclaimed_(stats.counter(std::string(this->name()) + ".msi_unclaimed",
+                                   "MSI-window writes with no interrupt controller attached (UR)")),
+      mmio_requests_(stats.counter(std::string(this->name()) + ".mmio_requests", "Downstream MMIO requests")),
+      master_aborts_(stats.counter(std::string(this->name()) + ".master_aborts",
+                                   "MMIO requests that no window claimed")) {
+  from_links.register_b_transport(this, &RootComplex::dma);
+  mmio_in.register_b_transport(this, &RootComplex::mmio);
+}
+
+void RootComplex::add_mmio_window(Addr base, std::uint64_t size, int port, const std::string& owner) {
+  for (const Window& w : windows_)
+    if (base < w.base + w.size && w.base < base + size)
+      throw std::logic_error(fmt::format("MMIO window of {} at {:#x} overlaps {}'s at {:#x}", owner, base,
+                                         w.owner, w.base));
+  windows_.push_back({base, size, port, owner});
+}
+
+void RootComplex::dma(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+  ++dma_requests_;
+  delay += to_sc_time(latency_ps_);
+  const Addr a = trans.get_address();
+  if (trans.is_write() && a >= kMsiBase && a <= kMsiLimit) {
+    ++msi_unclaimed_;
+    trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return;
+  }
+  to_memory->b_transport(trans, delay);
+  if (trans.is_read()) delay += to_sc_time(latency_ps_);
+}
+
+void RootComplex::mmio(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+  ++mmio_requests_;
+  delay += to_sc_time(latency_ps_);
+  const Addr a = trans.get_address();
+  for (const Window& w : windows_) {
+    if (a >= w.base && a - w.base < w.size) {
+      mmio_out[w.port]->b_transport(trans, delay);
+      if (trans.is_read()) delay += to_sc_time(latency_ps_);
+      return;
+    }
+  }
+  ++master_aborts_;
+  trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+}
+
+}  // namespace iommusim

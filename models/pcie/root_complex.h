@@ -1,0 +1,72 @@
+// Root complex: the meeting point of the PCIe hierarchy and the host.
+//
+// Upstream, DMA requests from the links pass a fixed pipeline latency and go to
+// `to_memory` (the memory controller now; the IOMMU unit is inserted there by
+// the platform once it exists). Writes into the MSI window 0xFEE00000-0xFEEFFFFF
+// are interrupt messages, not memory: with no interrupt controller attached they
+// complete as Unsupported Request (TLM address error).
+//
+// Downstream, host MMIO arrives on `mmio_in` and is routed by address to the
+// window that claims it (register blocks, BARs), each bound to `mmio_out`; an
+// address that no window claims is a master abort (TLM address error).
+#pragma once
+#include <string>
+#include <vector>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/multi_passthrough_initiator_socket.h>
+#include <tlm_utils/multi_passthrough_target_socket.h>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+#include "common/config.h"
+#include "common/types.h"
+#include "common/stats.h"
+
+namespace iommusim {
+
+struct RootComplexParams {
+  double clock_mhz = 1000;
+  unsigned latency_cycles = 10;  // each way: request in, read completion out
+
+  static RootComplexParams from_config(ConfigNode n);
+};
+
+class RootComplex : public sc_core::sc_module {
+ public:
+  static constexpr Addr kMsiBase = 0xFEE00000;
+  static constexpr Addr kMsiLimit = 0xFEEFFFFF;
+
+  tlm_utils::multi_passthrough_target_socket<RootComplex> from_links;
+  tlm_utils::simple_initiator_socket<RootComplex> to_memory;
+  tlm_utils::simple_target_socket<RootComplex> mmio_in;
+  tlm_utils::multi_passthrough_initiator_socket<RootComplex, 32, tlm::tlm_base_protocol_types, 0,
+                                                sc_core::SC_ZERO_OR_MORE_BOUND>
+      mmio_out;
+
+  RootComplex(sc_core::sc_module_name name, const RootComplexParams& p, StatsRegistry& stats);
+
+  // Claims [base, base+size) for the target bound as mmio_out[port]. Windows must
+  // not overlap (std::logic_error otherwise: the platform builder checks input).
+  void add_mmio_window(Addr base, std::uint64_t size, int port, const std::string& owner);
+
+ private:
+  struct Window {
+    Addr base;
+    std::uint64_t size;
+    int port;
+    std::string owner;
+  };
+  void dma(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  void mmio(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+
+  Tick latency_ps_;
+  std::vector<Window> windows_;
+  Counter& dma_requests_;
+  Counter& msi_unclaimed_;
+  Counter& mmio_requests_;
+  Counter& master_aborts_;
+};
+
+}  // namespace iommusim

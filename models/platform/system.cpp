@@ -1,0 +1,155 @@
+#include "platform/system.h"
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "common/error.h"
+#include "common/sc_time_conv.h"
+
+namespace iommusim {
+
+namespace {
+
+std::string auto_endpoint_name(const Bdf& b) {
+  return b.segment ? fmt::format("ep_{:04x}_{:02x}_{:02x}_{:x}", b.segment, b.bus, b.dev, b.fn)
+                   : fmt::format("ep_{:02x}_{:02x}_{:x}", b.bus, b.dev, b.fn);
+}
+
+const char* needs_model(TraceOp op) {
+  switch (op) {
+    case TraceOp::Map:
+    case TraceOp::Unmap:
+      return "the host driver model";
+    case TraceOp::Msi:
+      return "interrupt remapping and the host interrupt controller";
+    case TraceOp::Ats:
+      return "ATS and device TLBs";
+    default:
+      return nullptr;
+  }
+}
+
+// Mixes the run seed with a component's identity, so that every generator has
+// its own stream and adding one does not shift the others.
+std::uint64_t stream_seed(std::uint64_t seed, std::uint64_t id) {
+  std::uint64_t z = seed * 0x9e3779b97f4a7c15ull + id;
+  z = (z ^ (z >> 33)) * 0xff51afd7ed558ccdull;
+  return z ^ (z >> 33);
+}
+
+}  // namespace
+
+System::System(sc_core::sc_module_name name, Config& cfg, const Trace* trace, bool auto_endpoints,
+               StatsRegistry& stats, Progress& progress, TxnLog* txn_log)
+    : sc_module(name), totals_(std::string(this->name()), stats) {
+  if (sc_core::sc_get_time_resolution() != sc_core::sc_time(1, sc_core::SC_PS))
+    throw std::logic_error("SystemC time resolution must be 1 ps");
+  ConfigNode root = cfg.root();
+  sim_ = SimulationParams::from_config(root.child("simulation"), cfg.base_dir());
+  ConfigNode plat = root.child("platform");
+
+  ConfigNode mem_node = plat.child("memory");
+  const MemoryParams mp = MemoryParams::from_config(mem_node);
+  mem_ = std::make_unique<MemoryController>(mem_node.str("name", "mem0").c_str(), mp, stats);
+  ConfigNode rc_node = plat.child("root_complex");
+  rc_ = std::make_unique<RootComplex>(rc_node.str("name", "rc").c_str(), RootComplexParams::from_config(rc_node),
+                                      stats);
+  rc_->to_memory.bind(mem_->tsock);
+
+  host_ = std::make_unique<HostCpu>("host", stats, progress, txn_log);
+  host_->mmio.bind(rc_->mmio_in);
+  host_->mem.bind(mem_->tsock);
+
+  // A trace run without a config: one endpoint per device the trace names.
+  if (auto_endpoints && trace)
+    for (const Bdf& b : trace->devices())
+      cfg.append("platform.endpoints", {{"name", auto_endpoint_name(b)}, {"bdf", b.str()}});
+
+  std::map<std::uint16_t, Endpoint*> by_rid;
+  std::map<std::string, Endpoint*> by_name;
+  const LocalClock clock(sim_.quantum_ps);
+  for (ConfigNode ep_node : plat.list("endpoints")) {
+    EndpointParams ep = EndpointParams::from_config(ep_node);
+    if (by_name.count(ep.name)) ep_node.fail("name", fmt::format("duplicate endpoint name '{}'", ep.name));
+    if (by_rid.count(ep.bdf.rid()))
+      ep_node.fail("bdf", fmt::format("requester ID {} is used by endpoint '{}'", ep.bdf.str(),
+                                      by_rid[ep.bdf.rid()]->params().name));
+    auto link = std::make_unique<Link>((ep.name + "_link").c_str(), ep.link, stats);
+    auto e = std::make_unique<Endpoint>(ep.name.c_str(), ep, stats, totals_, clock, progress, txn_log);
+    e->to_link.bind(link->from_device);
+    link->to_host.bind(rc_->from_links);
+    by_rid[ep.bdf.rid()] = e.get();
+    by_name[ep.name] = e.get();
+    links_.push_back(std::move(link));
+    endpoints_.push_back(std::move(e));
+  }
+
+  // Synthetic workloads.
+  std::vector<ConfigNode> workloads = root.list("workloads");
+  for (std::size_t i = 0; i < workloads.size(); ++i) {
+    ConfigNode w = workloads[i];
+    const std::string dev = w.required_str("device");
+    auto it = by_name.find(dev);
+    if (it == by_name.end()) w.fail("device", fmt::format("no endpoint named '{}' in platform.endpoints", dev));
+    GeneratorParams gp = GeneratorParams::from_config(w, mp.address_width);
+    if (it->second->has_source())
+      w.fail("device", fmt::format("endpoint '{}' already has a workload", dev));
+    it->second->set_source(std::make_unique<GeneratorSource>(gp, stream_seed(sim_.seed, it->second->params().bdf.rid())));
+  }
+
+  if (trace) {
+    check_trace(*trace);
+    std::map<std::uint16_t, std::vector<TraceRecord>> per_device;
+    std::vector<TraceRecord> host_records;
+    for (const TraceRecord& r : trace->records) {
+      if (r.host) host_records.push_back(r);
+      else per_device[r.source.rid()].push_back(r);
+    }
+    for (auto& [rid, recs] : per_device) {
+      Endpoint* e = by_rid.at(rid);
+      if (e->has_source())
+        throw InputError(fmt::format("{}:{}: device {} ('{}') also has a configured workload", trace->path,
+                                     recs.front().line, recs.front().source.str(), e->params().name));
+      e->set_source(std::make_unique<TraceDmaSource>(std::move(recs)));
+    }
+    host_->set_records(std::move(host_records));
+  }
+}
+
+void System::check_trace(const Trace& trace) const {
+  const unsigned width = mem_->params().address_width;
+  for (const TraceRecord& r : trace.records) {
+    const std::string at = fmt::format("{}:{}", trace.path, r.line);
+    if (const char* model = needs_model(r.op))
+      throw InputError(fmt::format("{}: op '{}' is not supported yet: it needs {}, which is not built yet", at,
+                                   op_name(r.op), model));
+    if (!r.host) {
+      if (!std::any_of(endpoints_.begin(), endpoints_.end(),
+                       [&](const auto& e) { return e->params().bdf == r.source; }))
+        throw InputError(fmt::format("{}: device {} is not in the platform", at, r.source.str()));
+      if (r.has_pasid)
+        throw InputError(fmt::format("{}: pasid is not supported yet: it needs the IOMMU unit, which is not built yet", at));
+      if (r.translated)
+        throw InputError(fmt::format("{}: at=translated is not supported yet: it needs the IOMMU unit and ATS, which are not built yet", at));
+      if (width < 64 && (r.addr >> width || (r.addr + r.size - 1) >> width))
+        throw InputError(fmt::format("{}: {} of {} bytes at {:#x} is beyond the {}-bit physical address space", at,
+                                     op_name(r.op), r.size, r.addr, width));
+    } else if (r.op == TraceOp::MemR || r.op == TraceOp::MemW || r.op == TraceOp::Load) {
+      if (!mem_->contains(r.addr, r.size))
+        throw InputError(fmt::format("{}: {} of {} bytes at {:#x} is outside physical memory", at, op_name(r.op),
+                                     r.size, r.addr));
+      if (r.op == TraceOp::Load && r.size > (1ull << 30))
+        throw InputError(fmt::format("{}: load of {} bytes: files over 1 GiB are not supported", at, r.size));
+    }
+  }
+}
+
+Tick System::run() {
+  if (sim_.end_ps) sc_core::sc_start(to_sc_time(sim_.end_ps));
+  else sc_core::sc_start();
+  return std::max(now_tick(), totals_.last_done());
+}
+
+}  // namespace iommusim

@@ -1,0 +1,61 @@
+// The simulated system, built from a configuration (and a trace, if any):
+//
+//   endpoint --link--> root complex --dma--> memory controller
+//   host cpu --mmio--> root complex;  host cpu --mem--> memory controller
+//
+// System is the top SystemC module ("system"), so every statistic is named
+// after its owner's instance path (system.mem0.reads). Building reads every
+// parameter through ConfigNode; the caller then checks for unknown keys.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <systemc>
+
+#include "common/config.h"
+#include "common/progress.h"
+#include "common/stats.h"
+#include "host/host_cpu.h"
+#include "mem/memory_controller.h"
+#include "pcie/dma_totals.h"
+#include "pcie/endpoint.h"
+#include "pcie/link.h"
+#include "pcie/root_complex.h"
+#include "platform/simulation_params.h"
+#include "trace/trace_reader.h"
+#include "trace/txn_log.h"
+
+namespace iommusim {
+
+class System : public sc_core::sc_module {
+ public:
+  // `trace` may be null. `auto_endpoints`: create a default endpoint for every
+  // device the trace names (a trace run without a config); otherwise a device
+  // the platform lacks is an error. Throws InputError on bad input.
+  System(sc_core::sc_module_name name, Config& cfg, const Trace* trace, bool auto_endpoints,
+         StatsRegistry& stats, Progress& progress, TxnLog* txn_log);
+
+  const SimulationParams& sim() const { return sim_; }
+  const DmaTotals& totals() const { return totals_; }
+  const MemoryController& memory() const { return *mem_; }
+  const std::vector<std::unique_ptr<Endpoint>>& endpoints() const { return endpoints_; }
+
+  // Runs to completion (or to simulation.end_ns). Returns the final time: the
+  // later of the kernel's time and the last completion any model computed.
+  Tick run();
+
+ private:
+  void check_trace(const Trace& trace) const;
+
+  SimulationParams sim_;
+  DmaTotals totals_;
+  std::unique_ptr<MemoryController> mem_;
+  std::unique_ptr<RootComplex> rc_;
+  std::unique_ptr<HostCpu> host_;
+  std::vector<std::unique_ptr<Link>> links_;
+  std::vector<std::unique_ptr<Endpoint>> endpoints_;
+  Tick last_done_ = 0;
+};
+
+}  // namespace iommusim

@@ -1,0 +1,224 @@
+#include <catch2/catch.hpp>
+
+#include <stdexcept>
+#include <string>
+
+#include "common/error.h"
+#include "mem/dram_timing.h"
+
+using iommusim::Addr;
+using iommusim::AddressMap;
+using iommusim::DramAccess;
+using iommusim::DramCoord;
+using iommusim::DramParams;
+using iommusim::DramTiming;
+using iommusim::InputError;
+using iommusim::Tick;
+
+namespace {
+
+// Default DDR4-3200 parameters with the given controller frontend latency.
+DramParams ddr4(unsigned frontend) {
+  DramParams p;
+  p.frontend_cycles = frontend;
+  return p;
+}
+
+// Tests run a DramTiming next to cycle arithmetic in the parameters' own terms.
+struct Bench {
+  explicit Bench(const DramParams& params) : p(params), dram(p), map(p.geometry) {}
+
+  Tick ck(unsigned cycles) const { return Tick{cycles} * p.tck_ps; }
+  Addr at(unsigned bank, uint64_t row, unsigned channel = 0, uint64_t column = 0) const {
+    return map.encode(DramCoord{channel, 0, bank, row, column});
+  }
+  DramAccess read(Tick arrival, Addr a, uint64_t size = 64) {
+    return dram.access(arrival, a, size, false);
+  }
+  DramAccess write(Tick arrival, Addr a, uint64_t size = 64) {
+    return dram.access(arrival, a, size, true);
+  }
+
+  DramParams p;
+  DramTiming dram;
+  AddressMap map;
+};
+
+}  // namespace
+
+TEST_CASE("dram: first access to a closed bank", "[unit]") {
+  const unsigned F = GENERATE(0u, 8u);
+  Bench b(ddr4(F));
+  const Tick arrival = 1000;
+  const DramAccess r = b.read(arrival, b.at(3, 7));
+  CHECK(r.done == arrival + b.ck(F + 22 + 22 + 4));  // F + tRCD + tCL + tBURST
+  CHECK(r.bursts == 1);
+  CHECK(r.row_misses == 1);
+  CHECK(r.row_hits + r.row_conflicts == 0);
+
+  const DramAccess w = b.write(arrival, b.at(4, 7));
+  CHECK(w.done == arrival + b.ck(F + 22 + 16 + 4));  // F + tRCD + tCWL + tBURST
+}
+
+TEST_CASE("dram: row hit latency on an idle bank", "[unit]") {
+  const unsigned F = GENERATE(0u, 8u);
+  Bench b(ddr4(F));
+  b.read(0, b.at(3, 7));
+  const Tick arrival = b.ck(1000);  // bank and bus long idle
+  const DramAccess r = b.read(arrival, b.at(3, 7, 0, 5));
+  CHECK(r.done == arrival + b.ck(F + 22 + 4));  // F + tCL + tBURST
+  CHECK(r.row_hits == 1);
+}
+
+TEST_CASE("dram: row conflict with tRAS satisfied", "[unit]") {
+  const unsigned F = GENERATE(0u, 8u);
+  Bench b(ddr4(F));
+  b.read(0, b.at(3, 7));
+  const Tick arrival = b.ck(1000);
+  const DramAccess r = b.read(arrival, b.at(3, 8));
+  CHECK(r.done == arrival + b.ck(F + 22 + 22 + 22 + 4));  // F + tRP + tRCD + tCL + tBURST
+  CHECK(r.row_conflicts == 1);
+}
+
+TEST_CASE("dram: simultaneous reads to an open row queue on the data bus", "[unit]") {
+  const unsigned F = GENERATE(0u, 8u);
+  Bench b(ddr4(F));
+  b.read(0, b.at(3, 7));
+  const Tick arrival = b.ck(1000);
+  for (unsigned k = 0; k < 8; ++k) {
+    INFO("read " << k);
+    const DramAccess r = b.read(arrival, b.at(3, 7, 0, k));
+    CHECK(r.done == arrival + b.ck(F + 22 + (k + 1) * 4));  // F + tCL + (k+1) tBURST
+  }
+  CHECK(b.dram.row_hits() == 8);
+}
+
+TEST_CASE("dram: row conflict waits for tRAS", "[unit]") {
+  const unsigned F = GENERATE(0u, 8u);
+  Bench b(ddr4(F));
+  b.read(0, b.at(3, 7));  // ACT at F
+  const DramAccess r = b.read(b.ck(30), b.at(3, 8));
+  // PRE at F + tRAS, then tRP + tRCD + tCL + tBURST.
+  CHECK(r.done == b.ck(F + 52 + 22 + 22 + 22 + 4));
+}
+
+TEST_CASE("dram: row conflict after a write waits for write recovery", "[unit]") {
+  const unsigned F = GENERATE(0u, 8u);
+  Bench b(ddr4(F));
+  const DramAccess w = b.write(0, b.at(3, 7));
+  const Tick write_done = b.ck(F + 22 + 16 + 4);  // F + tRCD + tCWL + tBURST
+  CHECK(w.done == write_done);
+  // Arrives after tRAS, but PRE must wait for write_done + tWR.
+  const DramAccess r = b.read(b.ck(53), b.at(3, 8));
+  CHECK(r.done == write_done + b.ck(24 + 22 + 22 + 22 + 4));  // tWR tRP tRCD tCL tBURST
+}
+
+TEST_CASE("dram: closed page policy precharges after every burst", "[unit]") {
+  const unsigned F = GENERATE(0u, 8u);
+  DramParams p = ddr4(F);
+  p.page_policy = DramParams::PagePolicy::Closed;
+  Bench b(p);
+
+  CHECK(b.read(0, b.at(3, 7)).done == b.ck(F + 22 + 22 + 4));
+  // Same row, but the bank precharged at F + tRAS: ACT at F + tRAS + tRP.
+  const DramAccess again = b.read(b.ck(30), b.at(3, 7));
+  CHECK(again.row_misses == 1);
+  CHECK(again.done == b.ck(F + 52 + 22 + 22 + 22 + 4));
+
+  // A write's precharge waits for write recovery.
+  const Tick t = b.ck(1000);
+  CHECK(b.write(t, b.at(3, 7)).done == t + b.ck(F + 22 + 16 + 4));
+  const Tick pre = t + b.ck(F + 22 + 16 + 4 + 24);  // write done + tWR
+  CHECK(b.read(t + 1, b.at(3, 7)).done == pre + b.ck(22 + 22 + 22 + 4));
+  CHECK(b.dram.row_hits() == 0);
+  CHECK(b.dram.row_misses() == 4);
+}
+
+TEST_CASE("dram: a multi-burst request spans two channels", "[unit]") {
+  const unsigned F = GENERATE(0u, 8u);
+  Bench b(ddr4(F));  // RoRaBaCoCh: consecutive bursts alternate channels
+  // 256 B: bursts 0 and 2 on channel 0, 1 and 3 on channel 1, all in bank 0
+  // row 0. Each channel opens its row, then has a row hit one tBURST later.
+  const DramAccess r = b.read(0, 0, 256);
+  CHECK(r.bursts == 4);
+  CHECK(r.row_misses == 2);
+  CHECK(r.row_hits == 2);
+  CHECK(r.done == b.ck(F + 22 + 22 + 2 * 4));
+
+  // An unaligned 64 B request touches two bursts, one per channel.
+  const Tick t = b.ck(1000);
+  const DramAccess u = b.read(t, 0x1000 + 32, 64);
+  CHECK(u.bursts == 2);
+  CHECK(u.done == t + b.ck(F + 22 + 4));
+}
+
+TEST_CASE("dram: a later burst fills an idle gap on the data bus", "[unit]") {
+  const unsigned F = GENERATE(0u, 8u);
+  Bench b(ddr4(F));
+  b.read(0, b.at(1, 0));  // opens bank 1 row 0
+  const Tick t = b.ck(1000);
+  // Bank 2 is closed: its data is on the bus at T + tRCD + tCL.
+  CHECK(b.read(t, b.at(2, 0)).done == t + b.ck(F + 22 + 22 + 4));
+  // Row hits in bank 1, called later, use the bus before that.
+  CHECK(b.read(t, b.at(1, 0, 0, 1)).done == t + b.ck(F + 22 + 4));
+  CHECK(b.read(t, b.at(1, 0, 0, 2)).done == t + b.ck(F + 22 + 2 * 4));
+  // The gap [T + tCL, T + tRCD + tCL) holds five bursts; the sixth would
+  // overlap bank 2's burst and goes after it.
+  for (unsigned k = 3; k <= 5; ++k)
+    CHECK(b.read(t, b.at(1, 0, 0, k)).done == t + b.ck(F + 22 + k * 4));
+  CHECK(b.read(t, b.at(1, 0, 0, 6)).done == t + b.ck(F + 22 + 22 + 2 * 4));
+}
+
+TEST_CASE("dram: cumulative counters", "[unit]") {
+  Bench b(ddr4(0));
+  b.read(0, 0, 100);     // 2 bursts
+  b.write(0, 4096, 64);  // 1 burst
+  b.read(0, 64, 1);      // 1 burst
+  CHECK(b.dram.reads() == 2);
+  CHECK(b.dram.writes() == 1);
+  CHECK(b.dram.bytes() == 165);
+  CHECK(b.dram.bursts() == 4);
+  CHECK(b.dram.row_hits() + b.dram.row_misses() + b.dram.row_conflicts() == 4);
+  CHECK(b.dram.bus_busy_ps() == 4 * b.ck(4));
+  CHECK_THROWS_AS(b.read(0, 0, 0), std::invalid_argument);
+}
+
+TEST_CASE("dram: parameter validation errors", "[unit]") {
+  auto error = [](const DramParams& p) -> std::string {
+    try {
+      DramTiming::validate(p);
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  CHECK(error(DramParams{}) == "no error");
+  DramParams p;
+  p.tck_ps = 0;
+  CHECK(error(p) == "tck_ps: expected >= 1, got 0");
+  unsigned DramParams::*fields[] = {&DramParams::tCL,  &DramParams::tRCD, &DramParams::tRP,
+                                    &DramParams::tRAS, &DramParams::tCWL, &DramParams::tBURST};
+  const char* names[] = {"tCL", "tRCD", "tRP", "tRAS", "tCWL", "tBURST"};
+  for (size_t i = 0; i < 6; ++i) {
+    p = {};
+    p.*fields[i] = 0;
+    CHECK(error(p) == std::string(names[i]) + ": expected >= 1, got 0");
+  }
+  p = {};
+  p.tWR = 0;  // write recovery may be ignored
+  CHECK(error(p) == "no error");
+  p = {};
+  p.geometry.row_bytes = 100;
+  CHECK(error(p) == "geometry.row_bytes: expected a power of two >= burst_bytes, got 100");
+  p = {};
+  p.geometry.channels = 3;
+  CHECK(error(p) == "geometry.channels: expected a power of two, got 3");
+  p = {};
+  p.geometry.mapping = "RoXx";
+  CHECK(error(p) == "geometry.mapping 'RoXx': expected a permutation of Ro,Ra,Ba,Ch,Co");
+  p = {};
+  p.geometry.channels = 1024;
+  p.geometry.banks = 128;
+  CHECK(error(p) == "geometry.banks: expected channels * ranks * banks <= 65536, got 131072");
+  CHECK_THROWS_AS(DramTiming(p), InputError);
+}
