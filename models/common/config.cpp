@@ -2,9 +2,11 @@
 
 #include <cerrno>
 #include <cmath>
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -35,18 +37,24 @@ std::vector<std::string> split_dots(const std::string& s) {
   return out;
 }
 
-// Finds a map with `name: want` in any sequence of the tree (depth first).
-YAML::Node find_named(YAML::Node n, const std::string& want) {
+// Finds a map with `name: want` in any sequence of the tree (depth first);
+// `path` receives its key path in ConfigNode's form (a.b[2]).
+YAML::Node find_named(YAML::Node n, const std::string& want, const std::string& at, std::string& path) {
   if (n.IsMap()) {
     for (auto it = n.begin(); it != n.end(); ++it) {
-      YAML::Node found = find_named(it->second, want);
+      const std::string key = it->first.Scalar();
+      YAML::Node found = find_named(it->second, want, at.empty() ? key : at + "." + key, path);
       if (found) return found;
     }
   } else if (n.IsSequence()) {
     for (std::size_t i = 0; i < n.size(); ++i) {
       YAML::Node e = n[i];
-      if (e.IsMap() && e["name"] && e["name"].IsScalar() && e["name"].Scalar() == want) return e;
-      YAML::Node found = find_named(e, want);
+      const std::string ep = fmt::format("{}[{}]", at, i);
+      if (e.IsMap() && e["name"] && e["name"].IsScalar() && e["name"].Scalar() == want) {
+        path = ep;
+        return e;
+      }
+      YAML::Node found = find_named(e, want, ep, path);
       if (found) return found;
     }
   }
@@ -130,6 +138,9 @@ std::optional<std::uint64_t> parse_config_u64(const std::string& text) {
 Config Config::from_file(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw InputError(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw InputError(fmt::format("{}: cannot open: not a regular file", path));
   std::stringstream ss;
   ss << in.rdbuf();
   return from_string(ss.str(), path);
@@ -171,8 +182,12 @@ void Config::apply_override(const std::string& assignment) {
 
   YAML::Node cur = state_->doc;
   std::size_t i = 0;
-  if (!cur[parts[0]] && parts.size() > 1) {
-    YAML::Node named = find_named(state_->doc, parts[0]);
+  std::string canon;  // the key path as ConfigNode names it, for messages
+  static const char* const kSections[] = {"simulation", "platform", "workloads"};
+  const bool section = std::any_of(std::begin(kSections), std::end(kSections),
+                                   [&](const char* k) { return parts[0] == k; });
+  if (!section && !cur[parts[0]] && parts.size() > 1) {
+    YAML::Node named = find_named(state_->doc, parts[0], "", canon);
     if (!named)
       throw InputError(fmt::format("--set {}: '{}' is neither a section nor the name of a component",
                                    assignment, parts[0]));
@@ -182,18 +197,19 @@ void Config::apply_override(const std::string& assignment) {
   for (; i + 1 < parts.size(); ++i) {
     const std::string& p = parts[i];
     if (cur.IsSequence()) {
-      YAML::Node next;
+      std::size_t idx = cur.size();
       if (is_index(p)) {
-        std::size_t idx = std::stoul(p);
+        idx = std::stoul(p);
         if (idx >= cur.size())
           throw InputError(fmt::format("--set {}: index {} beyond the {} elements of the list", assignment, p,
                                        cur.size()));
-        next = cur[idx];
       } else {
-        for (std::size_t k = 0; k < cur.size(); ++k)
-          if (cur[k].IsMap() && cur[k]["name"] && cur[k]["name"].Scalar() == p) next = cur[k];
-        if (!next) throw InputError(fmt::format("--set {}: no element named '{}'", assignment, p));
+        for (std::size_t k = 0; k < cur.size() && idx == cur.size(); ++k)
+          if (cur[k].IsMap() && cur[k]["name"] && cur[k]["name"].Scalar() == p) idx = k;
+        if (idx == cur.size()) throw InputError(fmt::format("--set {}: no element named '{}'", assignment, p));
       }
+      YAML::Node next = cur[idx];
+      canon += fmt::format("[{}]", idx);
       cur.reset(next);
     } else {
       if (!cur.IsMap() && !cur.IsNull())
@@ -201,6 +217,7 @@ void Config::apply_override(const std::string& assignment) {
       if (!cur[p]) cur[p] = YAML::Node(YAML::NodeType::Map);
       YAML::Node next = cur[p];
       cur.reset(next);
+      canon += (canon.empty() ? "" : ".") + p;
     }
   }
   YAML::Node parsed;
@@ -213,12 +230,14 @@ void Config::apply_override(const std::string& assignment) {
     if (!is_index(parts.back()) || std::stoul(parts.back()) >= cur.size())
       throw InputError(fmt::format("--set {}: '{}' is not an index of the list", assignment, parts.back()));
     cur[std::stoul(parts.back())] = parsed;
+    canon += "[" + parts.back() + "]";
   } else {
     if (!cur.IsMap() && !cur.IsNull())
       throw InputError(fmt::format("--set {}: parent of '{}' is not a map", assignment, parts.back()));
     cur[parts.back()] = parsed;
+    canon += (canon.empty() ? "" : ".") + parts.back();
   }
-  state_->overridden.insert(path);
+  state_->overridden.insert(canon);
 }
 
 void Config::append(const std::string& list_path,
@@ -246,8 +265,9 @@ void Config::check_unknown_keys() const {
         std::string key = it->first.Scalar();
         std::string kp = path.empty() ? key : path + "." + key;
         if (!s.consumed.count(kp)) {
+          if (s.overridden.count(kp)) throw InputError(fmt::format("--set {}: unknown key", kp));
           const YAML::Mark m = it->first.Mark();
-          std::string where = m.line >= 0 ? fmt::format("{}:{}", s.name, m.line + 1) : s.name + " (--set)";
+          const std::string where = m.line >= 0 ? fmt::format("{}:{}", s.name, m.line + 1) : s.name;
           throw InputError(fmt::format("{}: {}: unknown key", where, kp));
         }
         walk(it->second, kp);
@@ -275,7 +295,9 @@ std::string ConfigNode::where(const std::string& key) const {
 }
 
 void ConfigNode::fail(const std::string& key, const std::string& msg) const {
-  throw InputError(fmt::format("{}: {}: {}", where(key), key.empty() ? path_ : key_path(key), msg));
+  const std::string kp = key.empty() ? path_ : key_path(key);
+  if (state_->overridden.count(kp)) throw InputError(fmt::format("--set {}: {}", kp, msg));
+  throw InputError(fmt::format("{}: {}: {}", where(key), kp, msg));
 }
 
 bool ConfigNode::has(const std::string& key) const {
@@ -372,11 +394,11 @@ ConfigNode ConfigNode::child(const std::string& key) {
   const YAML::Node& cn = node_;
   YAML::Node v = cn[key];
   if (!v || v.IsNull()) {
+    // (`v` may be an invalid node here, which yaml-cpp does not let us rebind.)
     node_[key] = YAML::Node(YAML::NodeType::Map);
-    v = node_[key];
-  } else if (!v.IsMap()) {
-    fail(key, fmt::format("expected a map, got {}", type_name(v)));
+    return ConfigNode(state_, node_[key], key_path(key));
   }
+  if (!v.IsMap()) fail(key, fmt::format("expected a map, got {}", type_name(v)));
   return ConfigNode(state_, v, key_path(key));
 }
 

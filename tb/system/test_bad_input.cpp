@@ -1,0 +1,127 @@
+// Every class of bad input ends the run with one line naming the input and the
+// place, exit code 1, and no output files.
+#include <filesystem>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "system_util.h"
+
+using namespace iommusim::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kGoodPlatform = R"(platform:
+  endpoints:
+    - name: nic0
+      bdf: "00:03.0"
+)";
+
+struct BadCase {
+  const char* what;
+  std::string config;  // "" for none
+  std::string trace;   // "" for none
+  std::string extra;   // more command-line arguments
+  std::string expect;  // the whole error line after "iommusim: error: ", with DIR for the temp folder
+};
+
+void check_rejected(const BadCase& c) {
+  INFO(c.what);
+  const std::string dir = temp_dir();
+  std::string args = "run";
+  if (!c.config.empty()) {
+    write_file(dir + "/c.yaml", c.config);
+    args += " " + dir + "/c.yaml";
+  }
+  if (!c.trace.empty()) {
+    write_file(dir + "/t.trace", c.trace);
+    args += " --trace " + dir + "/t.trace";
+  }
+  args += " " + c.extra + " --out " + dir + "/out --txn-log " + dir + "/out/log.csv";
+  auto r = run_cli(args);
+  CHECK(r.status == 1);
+  std::string expect = "iommusim: error: " + c.expect + "\n";
+  for (auto p = expect.find("DIR"); p != std::string::npos; p = expect.find("DIR")) expect.replace(p, 3, dir);
+  CHECK(r.err == expect);
+  CHECK(r.out.empty());
+  for (const char* f : {"stats.json", "stats.txt", "config.json", "log.csv"})
+    CHECK_FALSE(fs::exists(dir + "/out/" + f));
+  fs::remove_all(dir);
+}
+
+}  // namespace
+
+TEST_CASE("bad input: configuration files", "[system]") {
+  const std::vector<BadCase> cases = {
+      {"YAML syntax error", "platform: {memory: [\n", "", "",
+       "DIR/c.yaml:2: YAML syntax error: end of sequence flow not found"},
+      {"unknown key", "platform:\n  memroy: {}\n", "", "", "DIR/c.yaml:2: platform.memroy: unknown key"},
+      {"unknown key in a list element", std::string(kGoodPlatform) + "      tgas: 4\n", "", "",
+       "DIR/c.yaml:5: platform.endpoints[0].tgas: unknown key"},
+      {"wrong type", "simulation:\n  seed: [1, 2]\n", "", "",
+       "DIR/c.yaml:2: simulation.seed: expected an unsigned integer, got a list"},
+      {"wrong type: text for a number", "platform:\n  memory:\n    dram: {tCL: fast}\n", "", "",
+       "DIR/c.yaml:3: platform.memory.dram.tCL: expected an unsigned integer, got 'fast'"},
+      {"negative size", std::string(kGoodPlatform) + "workloads:\n  - {device: nic0, size: -64}\n", "", "",
+       "DIR/c.yaml:6: workloads[0].size: expected an unsigned integer, got '-64'"},
+      {"zero where at least one is needed", std::string(kGoodPlatform) + "      tags: 0\n", "", "",
+       "DIR/c.yaml:5: platform.endpoints[0].tags: expected an integer in [1, 1024], got 0"},
+      {"non-power-of-two", std::string(kGoodPlatform) + "      mps: 300\n", "", "",
+       "DIR/c.yaml:5: platform.endpoints[0].mps: expected a power of two, got 300"},
+      {"impossible value: window smaller than the DMA",
+       std::string(kGoodPlatform) + "workloads:\n  - {device: nic0, size: 4096, window: 64}\n", "", "",
+       "DIR/c.yaml:6: workloads[0].window: expected an integer in [4096, 4503595332403200], got 64"},
+      {"workload for a missing endpoint", std::string(kGoodPlatform) + "workloads:\n  - {device: nic9}\n", "", "",
+       "DIR/c.yaml:6: workloads[0].device: no endpoint named 'nic9' in platform.endpoints"},
+      {"bad choice", "platform:\n  memory:\n    dram: {page_policy: sometimes}\n", "", "",
+       "DIR/c.yaml:3: platform.memory.dram.page_policy: expected one of open, closed, got 'sometimes'"},
+      {"bad --set", "", "iommusim-trace 1\n", "--set platform.memory.dram.tCL=abc",
+       "--set platform.memory.dram.tCL: expected an unsigned integer, got 'abc'"},
+  };
+  for (const auto& c : cases) check_rejected(c);
+}
+
+TEST_CASE("bad input: missing and unreadable files", "[system]") {
+  const std::string dir = temp_dir();
+  auto r = run_cli("run " + dir + "/nope.yaml --out " + dir + "/out");
+  CHECK(r.status == 1);
+  CHECK(r.err == "iommusim: error: " + dir + "/nope.yaml: cannot open: No such file or directory\n");
+  r = run_cli("run " + dir + " --out " + dir + "/out");  // a folder, not a file
+  CHECK(r.status == 1);
+  CHECK(r.err == "iommusim: error: " + dir + ": cannot open: not a regular file\n");
+  r = run_cli("run --trace " + dir + "/nope.trace --out " + dir + "/out");
+  CHECK(r.status == 1);
+  CHECK(r.err == "iommusim: error: " + dir + "/nope.trace: cannot open: No such file or directory\n");
+  r = run_cli("validate " + dir + "/nope.yaml");
+  CHECK(r.status == 1);
+  CHECK_FALSE(fs::exists(dir + "/out/stats.json"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("bad input: traces", "[system]") {
+  const std::string hdr = "iommusim-trace 1\n";
+  const std::vector<BadCase> cases = {
+      {"no header", "", "0 host mem_r addr=0x0 size=4\n", "",
+       "DIR/t.trace:1: expected header 'iommusim-trace 1'"},
+      {"bad number", "", hdr + "0 host mem_r addr=0xzz size=4\n", "",
+       "DIR/t.trace:2: mem_r: bad number '0xzz' for key 'addr'"},
+      {"unknown op", "", hdr + "0 00:03.0 dma_x addr=0 size=4\n", "", "DIR/t.trace:2: unknown op 'dma_x'"},
+      {"unknown source", "", hdr + "0 cpu0 mem_r addr=0 size=4\n", "",
+       "DIR/t.trace:2: unknown source 'cpu0': expected 'host' or a BDF like 00:03.0"},
+      {"address beyond the physical address space", "", hdr + "0 00:03.0 dma_r addr=0x10000000000000 size=64\n", "",
+       "DIR/t.trace:2: dma_r of 64 bytes at 0x10000000000000 is beyond the 52-bit physical address space"},
+      {"size out of range", "", hdr + "0 host mem_w addr=0 size=9 data=0\n", "",
+       "DIR/t.trace:2: mem_w: size must be 1..8, got 9"},
+      {"device the platform lacks", kGoodPlatform, hdr + "0 00:05.0 dma_r addr=0 size=64\n", "",
+       "DIR/t.trace:2: device 00:05.0 is not in the platform"},
+      {"op whose model is not built yet", "", hdr + "0 00:03.0 msi addr=0xfee00000 data=0x41\n", "",
+       "DIR/t.trace:2: op 'msi' is not supported yet: it needs interrupt remapping and the host interrupt "
+       "controller, which is not built yet"},
+      {"map before the driver model exists", "", hdr + "0 host map dev=00:03.0 iova=0 pa=0 size=4096 perm=rw\n", "",
+       "DIR/t.trace:2: op 'map' is not supported yet: it needs the host driver model, which is not built yet"},
+      {"pasid before the IOMMU exists", "", hdr + "0 00:03.0 dma_r addr=0 size=64 pasid=1\n", "",
+       "DIR/t.trace:2: pasid is not supported yet: it needs the IOMMU unit, which is not built yet"},
+  };
+  for (const auto& c : cases) check_rejected(c);
+}

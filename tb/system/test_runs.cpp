@@ -1,0 +1,79 @@
+// End-to-end runs of the iommusim program: the default experiment, a trace
+// replay with an exact transaction log, determinism.
+#include <filesystem>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "system_util.h"
+
+using namespace iommusim::test;
+namespace fs = std::filesystem;
+
+TEST_CASE("run: the default experiment runs end to end", "[system]") {
+  const std::string out = temp_dir();
+  auto r = run_cli("run configs/default.yaml --out " + out);
+  REQUIRE(r.status == 0);
+  CHECK(r.err.empty());
+  CHECK(r.out.find("DMAs done        220000 (0 with errors or faults)") != std::string::npos);
+  CHECK(r.out.find("memory row hits") != std::string::npos);
+  auto stats = nlohmann::json::parse(slurp(out + "/stats.json"));
+  CHECK(stats["stats"]["system.dmas"] == 220000);
+  CHECK(stats["stats"]["system.nic0.dmas"] == 200000);
+  CHECK(stats["stats"]["system.nvme0.dmas"] == 20000);
+  CHECK(stats["stats"]["system.dma_bytes"] == 200000ull * 64 + 20000ull * 4096);
+  // 64 B reads at MRRS 512 are one TLP each; 4 KiB writes at MPS 256 are 16.
+  CHECK(stats["stats"]["system.nic0.read_tlps"] == 200000);
+  CHECK(stats["stats"]["system.nvme0.write_tlps"] == 320000);
+  CHECK(stats["stats"]["system.mem0.reads"] == 200000);
+  CHECK(stats["stats"]["system.mem0.writes"] == 320000);
+  CHECK(slurp(out + "/stats.txt").find("---------- Begin Simulation Statistics ----------") != std::string::npos);
+  auto cfg = nlohmann::json::parse(slurp(out + "/config.json"));
+  CHECK(cfg["platform"]["memory"]["dram"]["tCL"] == 22);
+  CHECK(cfg["platform"]["endpoints"][0]["name"] == "nic0");
+  fs::remove_all(out);
+}
+
+TEST_CASE("run: same config and seed give byte-identical stats", "[system]") {
+  const std::string a = temp_dir(), b = temp_dir(), c = temp_dir();
+  const std::string args = "run configs/default.yaml --set workloads.0.count=20000 --set workloads.1.count=2000";
+  REQUIRE(run_cli(args + " --out " + a).status == 0);
+  REQUIRE(run_cli(args + " --out " + b).status == 0);
+  CHECK(slurp(a + "/stats.json") == slurp(b + "/stats.json"));
+  CHECK(slurp(a + "/stats.txt") == slurp(b + "/stats.txt"));
+  CHECK(slurp(a + "/config.json") == slurp(b + "/config.json"));
+  // Another seed moves the random workload.
+  REQUIRE(run_cli(args + " --seed 7 --out " + c).status == 0);
+  CHECK(slurp(a + "/stats.json") != slurp(c + "/stats.json"));
+  for (const auto& d : {a, b, c}) fs::remove_all(d);
+}
+
+// The expected log follows from the default parameters (DDR4-3200 22-22-22 at
+// 0.625 ns, tCWL 16, tBURST 4; root complex 10 ns each way; link 7.877 B/ns,
+// 50 ns, 24 B per TLP; endpoint 250 MHz, one TLP per cycle):
+//   0 mem_w  bank closed: ACT 0, WR at 22 cyc, data 38..42 cyc       -> 26.25 ns
+//   1 mem_r  issued when 0 is done (26.25 ns = 42 cyc), row hit:
+//            data 64..68 cyc                                          -> 42.5 ns
+//   2 dma_r  up 24 B: 3.047 ns + 50 + RC 10 -> memory at 163.047 ns, row hit
+//            data at +13.75, done 179.297; RC 10; down 88 B: 11.172 + 50 -> 250.469 ns
+//   3 dma_w  one issue cycle after 2 (104 ns); up 280 B: 35.547 + 50 + 10
+//            -> memory at 199.547 ns; 4 bursts over 2 channels, the last
+//            (channel 1, after an ACT) ends at                        -> 228.297 ns
+//   4 mmio_r no window claims 0xfed90000: master abort after RC 10 ns -> 210 ns
+TEST_CASE("run: a small trace gives the expected transaction log", "[system]") {
+  const std::string out = temp_dir();
+  auto r = run_cli("run --trace traces/examples/basic.trace --txn-log " + out + "/log.csv --out " + out);
+  REQUIRE(r.status == 0);
+  CHECK(slurp(out + "/log.csv") == slurp(source_dir() + "/traces/examples/basic.expected.csv"));
+  // The trace's device became an endpoint of the default platform.
+  auto cfg = nlohmann::json::parse(slurp(out + "/config.json"));
+  CHECK(cfg["platform"]["endpoints"][0]["name"] == "ep_00_03_0");
+  CHECK(cfg["platform"]["endpoints"][0]["bdf"] == "00:03.0");
+  fs::remove_all(out);
+}
+
+TEST_CASE("run: validate accepts the shipped configs", "[system]") {
+  auto r = run_cli("validate configs/default.yaml");
+  CHECK(r.status == 0);
+  CHECK(r.out == "configs/default.yaml: ok (2 endpoints)\n");
+}
