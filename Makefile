@@ -25,7 +25,7 @@ test: build
 
 bench: build
 	@cmake --build $(BUILD) -j$(JOBS) --target iommusim_bench
-	$(BUILD)/bench/iommusim_bench
+	$(BUILD)/apps/iommusim_bench
 
 clean:
 	rm -rf $(BUILD) out
