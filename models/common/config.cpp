@@ -18,8 +18,25 @@ namespace iommusim {
 
 namespace {
 
+// A list index as --set writes it (bounded, so that stoul cannot overflow).
 bool is_index(const std::string& s) {
-  return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+  return !s.empty() && s.size() <= 9 && s.find_first_not_of("0123456789") == std::string::npos;
+}
+
+// yaml-cpp keeps the last of two equal keys; a configuration must not have them.
+void reject_duplicate_keys(const YAML::Node& n, const std::string& name, const std::string& path) {
+  if (n.IsMap()) {
+    std::set<std::string> seen;
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      const std::string key = it->first.Scalar();
+      const std::string kp = path.empty() ? key : path + "." + key;
+      if (!seen.insert(key).second)
+        throw InputError(fmt::format("{}:{}: {}: duplicate key", name, it->first.Mark().line + 1, kp));
+      reject_duplicate_keys(it->second, name, kp);
+    }
+  } else if (n.IsSequence()) {
+    for (std::size_t i = 0; i < n.size(); ++i) reject_duplicate_keys(n[i], name, fmt::format("{}[{}]", path, i));
+  }
 }
 
 std::vector<std::string> split_dots(const std::string& s) {
@@ -77,7 +94,7 @@ nlohmann::ordered_json scalar_to_json(const std::string& s) {
   errno = 0;
   double d = std::strtod(s.c_str(), &end);
   if (!s.empty() && end && *end == '\0' && errno == 0 && std::isfinite(d) &&
-      s.find_first_of("0123456789") != std::string::npos && s.find('x') == std::string::npos)
+      s.find_first_of("0123456789") != std::string::npos && s.find_first_of("xX") == std::string::npos)
     return d;
   if (auto v = parse_config_u64(s)) return *v;  // hex or size suffix: as the number it means
   return s;
@@ -156,6 +173,7 @@ Config Config::from_string(const std::string& text, const std::string& name) {
     throw InputError(fmt::format("{}:{}: YAML syntax error: {}", name, e.mark.line + 1, e.msg));
   }
   if (c.state_->doc.IsNull()) c.state_->doc = YAML::Node(YAML::NodeType::Map);
+  reject_duplicate_keys(c.state_->doc, name, "");
   if (!c.state_->doc.IsMap())
     throw InputError(fmt::format("{}: expected a map of sections at the top level", name));
   return c;
@@ -191,7 +209,7 @@ void Config::apply_override(const std::string& assignment) {
     if (!named)
       throw InputError(fmt::format("--set {}: '{}' is neither a section nor the name of a component",
                                    assignment, parts[0]));
-    cur = named;
+    cur.reset(named);
     i = 1;
   }
   for (; i + 1 < parts.size(); ++i) {
@@ -213,7 +231,7 @@ void Config::apply_override(const std::string& assignment) {
       cur.reset(next);
     } else {
       if (!cur.IsMap() && !cur.IsNull())
-        throw InputError(fmt::format("--set {}: '{}' is not a map", assignment, p));
+        throw InputError(fmt::format("--set {}: {} is a value, not a map", assignment, canon));
       if (!cur[p]) cur[p] = YAML::Node(YAML::NodeType::Map);
       YAML::Node next = cur[p];
       cur.reset(next);
@@ -233,7 +251,7 @@ void Config::apply_override(const std::string& assignment) {
     canon += "[" + parts.back() + "]";
   } else {
     if (!cur.IsMap() && !cur.IsNull())
-      throw InputError(fmt::format("--set {}: parent of '{}' is not a map", assignment, parts.back()));
+      throw InputError(fmt::format("--set {}: {} is a value, not a map", assignment, canon));
     cur[parts.back()] = parsed;
     canon += (canon.empty() ? "" : ".") + parts.back();
   }

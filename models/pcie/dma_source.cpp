@@ -32,6 +32,7 @@ GeneratorParams GeneratorParams::from_config(ConfigNode n, unsigned address_widt
   p.write = n.choice("op", "read", {"read", "write"}) == "write";
   p.size = n.u64("size", p.size, 1, 1ull << 30);
   const std::uint64_t space = address_width >= 64 ? UINT64_MAX : (1ull << address_width);
+  if (p.base >= space / 2) p.base = 0;  // narrow address spaces: start at 0
   p.base = n.u64("base", p.base, 0, space - 1);
   p.window = n.u64("window", p.window, p.size, space - p.base);
   p.count = n.u64("count", p.count, 1);
