@@ -18,7 +18,7 @@ build: configure
 	@cmake --build $(BUILD) -j$(JOBS)
 
 run: build
-	$(BUILD)/apps/iommusim run $(CONFIG) --out out/default
+	$(BUILD)/apps/iommusim run $(CONFIG) --out out/$(basename $(notdir $(CONFIG)))
 
 test: build
 	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure

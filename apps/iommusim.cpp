@@ -166,8 +166,15 @@ int sc_main(int argc, char* argv[]) {
 
   try {
     app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
+  } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "iommusim: error: command line: " << e.what() << " (see iommusim --help)\n";
+    return 1;
   }
   if (*seed_opt) ro.seed = seed;
   if (ro.config.empty() && ro.trace.empty() && *run) {

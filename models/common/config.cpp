@@ -407,6 +407,14 @@ std::string ConfigNode::choice(const std::string& key, const std::string& def,
   fail(key, fmt::format("expected one of {}, got '{}'", list, v));
 }
 
+std::string ConfigNode::instance_name(const std::string& key, const std::string& def) {
+  const std::string v = def.empty() ? required_str(key) : str(key, def);
+  if (v.empty() || v.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
+                       std::string::npos)
+    fail(key, fmt::format("expected a name of letters, digits and '_', got '{}'", v));
+  return v;
+}
+
 ConfigNode ConfigNode::child(const std::string& key) {
   state_->consumed.insert(key_path(key));
   const YAML::Node& cn = node_;

@@ -89,6 +89,9 @@ class ConfigNode {
                      const std::vector<std::string>& choices);
   // A required string (no default).
   std::string required_str(const std::string& key);
+  // A component's instance name: [A-Za-z0-9_]+, as SystemC and the statistics
+  // names need it.
+  std::string instance_name(const std::string& key, const std::string& def);
 
   // Child map (created empty if absent).
   ConfigNode child(const std::string& key);

@@ -70,7 +70,7 @@ Tick HostCpu::load(const TraceRecord& r, TxnLogRow& row) {
   trans.set_data_length(static_cast<unsigned>(bytes.size()));
   trans.set_streaming_width(static_cast<unsigned>(bytes.size()));
   trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  const unsigned n = bytes.empty() ? 0 : mem->transport_dbg(trans);
+  const unsigned n = bytes.empty() ? 0 : mem->transport_dbg(trans);  // an empty file loads nothing
   ++loads_;
   row.status = n == bytes.size() ? TxnStatus::Ok : TxnStatus::Error;
   if (row.status == TxnStatus::Error) ++errors_;

@@ -6,8 +6,8 @@
 //
 // mmio_* go downstream through the root complex (`mmio` socket); mem_* go to
 // the memory controller (`mem` socket), timed like any other request; `load`
-// copies a file into memory through DMI, untimed, as a loader would before the
-// workload starts. map/unmap need the OS driver model and are rejected by
+// copies a file into memory through the debug transport, untimed, as a loader
+// would before the workload starts. map/unmap need the OS driver model and are rejected by
 // trace validation until it exists.
 #pragma once
 #include <vector>

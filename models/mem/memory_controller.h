@@ -26,7 +26,7 @@ namespace iommusim {
 
 struct MemoryParams {
   Addr base = 0;
-  std::uint64_t size = 64ull << 30;  // 64 GiB
+  std::uint64_t size = 1ull << 52;   // default: the whole address space above base
   unsigned address_width = 52;       // host physical address width
   DramParams dram;
 

@@ -10,7 +10,7 @@ namespace iommusim {
 
 EndpointParams EndpointParams::from_config(ConfigNode n) {
   EndpointParams p;
-  p.name = n.required_str("name");
+  p.name = n.instance_name("name", "");
   const std::string bdf = n.required_str("bdf");
   auto parsed = parse_bdf(bdf);
   if (!parsed) n.fail("bdf", fmt::format("expected a PCI requester ID BB:DD.F, got '{}'", bdf));
@@ -122,6 +122,11 @@ void Endpoint::engine() {
     latency_.sample(last_done - first_issue);
     totals_.record(first_issue, last_done, req.size, ok);
     progress_.transaction_done();
+    SC_REPORT_INFO_VERB("/pcie/endpoint",
+                        fmt::format("{} {} {:#x}+{} issued {} ps done {} ps{}", name(), req.write ? "dma_w" : "dma_r",
+                                    req.addr, req.size, first_issue, last_done, ok ? "" : " (error)")
+                            .c_str(),
+                        sc_core::SC_DEBUG);
 
     if (txn_log_ && req.from_trace) {
       TxnLogRow row;

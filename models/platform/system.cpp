@@ -52,9 +52,9 @@ System::System(sc_core::sc_module_name name, Config& cfg, const Trace* trace, bo
 
   ConfigNode mem_node = plat.child("memory");
   const MemoryParams mp = MemoryParams::from_config(mem_node);
-  mem_ = std::make_unique<MemoryController>(mem_node.str("name", "mem0").c_str(), mp, stats);
+  mem_ = std::make_unique<MemoryController>(mem_node.instance_name("name", "mem0").c_str(), mp, stats);
   ConfigNode rc_node = plat.child("root_complex");
-  rc_ = std::make_unique<RootComplex>(rc_node.str("name", "rc").c_str(), RootComplexParams::from_config(rc_node),
+  rc_ = std::make_unique<RootComplex>(rc_node.instance_name("name", "rc").c_str(), RootComplexParams::from_config(rc_node),
                                       stats);
   rc_->to_memory.bind(mem_->tsock);
 
@@ -137,7 +137,7 @@ void System::check_trace(const Trace& trace) const {
         throw InputError(fmt::format("{}: {} of {} bytes at {:#x} is beyond the {}-bit physical address space", at,
                                      op_name(r.op), r.size, r.addr, width));
     } else if (r.op == TraceOp::MemR || r.op == TraceOp::MemW || r.op == TraceOp::Load) {
-      if (!mem_->contains(r.addr, r.size))
+      if (r.size > 0 && !mem_->contains(r.addr, r.size))
         throw InputError(fmt::format("{}: {} of {} bytes at {:#x} is outside physical memory", at, op_name(r.op),
                                      r.size, r.addr));
       if (r.op == TraceOp::Load && r.size > (1ull << 30))
@@ -147,6 +147,11 @@ void System::check_trace(const Trace& trace) const {
 }
 
 Tick System::run() {
+  SC_REPORT_INFO_VERB("/platform/system",
+                      fmt::format("{} endpoints, memory {:#x}+{:#x}, quantum {} ps", endpoints_.size(),
+                                  mem_->params().base, mem_->params().size, sim_.quantum_ps)
+                          .c_str(),
+                      sc_core::SC_MEDIUM);
   if (sim_.end_ps) sc_core::sc_start(to_sc_time(sim_.end_ps));
   else sc_core::sc_start();
   return std::max(now_tick(), totals_.last_done());

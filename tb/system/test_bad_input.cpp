@@ -76,6 +76,8 @@ TEST_CASE("bad input: configuration files", "[system]") {
        "DIR/c.yaml:6: workloads[0].device: no endpoint named 'nic9' in platform.endpoints"},
       {"bad choice", "platform:\n  memory:\n    dram: {page_policy: sometimes}\n", "", "",
        "DIR/c.yaml:3: platform.memory.dram.page_policy: expected one of open, closed, got 'sometimes'"},
+      {"bad instance name", "platform:\n  endpoints:\n    - name: nic-0\n      bdf: \"00:03.0\"\n", "", "",
+       "DIR/c.yaml:3: platform.endpoints[0].name: expected a name of letters, digits and '_', got 'nic-0'"},
       {"bad --set", "", "iommusim-trace 1\n", "--set platform.memory.dram.tCL=abc",
        "--set platform.memory.dram.tCL: expected an unsigned integer, got 'abc'"},
   };
@@ -124,4 +126,17 @@ TEST_CASE("bad input: traces", "[system]") {
        "DIR/t.trace:2: pasid is not supported yet: it needs the IOMMU unit, which is not built yet"},
   };
   for (const auto& c : cases) check_rejected(c);
+}
+
+TEST_CASE("bad input: command line", "[system]") {
+  auto r = run_cli("run --bogus");
+  CHECK(r.status == 1);
+  CHECK(r.err == "iommusim: error: command line: The following argument was not expected: --bogus "
+                 "(see iommusim --help)\n");
+  r = run_cli("run");
+  CHECK(r.status == 1);
+  CHECK(r.err == "iommusim: error: run needs a CONFIG, a --trace FILE, or both\n");
+  r = run_cli("validate");
+  CHECK(r.status == 1);
+  CHECK(r.err.rfind("iommusim: error: command line: ", 0) == 0);
 }
