@@ -122,7 +122,10 @@ void Endpoint::engine() {
     latency_.sample(last_done - first_issue);
     totals_.record(first_issue, last_done, req.size, ok);
     progress_.transaction_done();
-    SC_REPORT_INFO_VERB("/pcie/endpoint",
+    // (SystemC 2.3's SC_REPORT_INFO_VERB formats its message before it checks
+    // the verbosity: check first, this is the per-DMA path.)
+    if (sc_core::sc_report_handler::get_verbosity_level() >= sc_core::SC_DEBUG)
+      SC_REPORT_INFO_VERB("/pcie/endpoint",
                         fmt::format("{} {} {:#x}+{} issued {} ps done {} ps{}", name(), req.write ? "dma_w" : "dma_r",
                                     req.addr, req.size, first_issue, last_done, ok ? "" : " (error)")
                             .c_str(),
