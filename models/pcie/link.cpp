@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "common/sc_time_conv.h"
 
 namespace iommusim {
@@ -18,17 +20,29 @@ Tick LinkParams::serialize_ps(std::uint64_t bytes) const {
   return static_cast<Tick>(std::ceil(static_cast<double>(bytes) * 1000.0 / bytes_per_ns - 1e-9));
 }
 
+Link::Direction::Direction(const std::string& prefix, const char* dir, StatsRegistry& stats)
+    : tlps(stats.counter(fmt::format("{}.{}_tlps", prefix, dir), fmt::format("TLPs sent {}stream", dir))),
+      bytes(stats.counter(fmt::format("{}.{}_bytes", prefix, dir),
+                          fmt::format("Bytes on the wire {}stream (with overhead)", dir), "Byte")),
+      busy(stats.counter(fmt::format("{}.{}_busy", prefix, dir),
+                         fmt::format("Time the {}stream direction was serializing", dir), "Tick")) {}
+
+Tick Link::Direction::send(Tick earliest, std::uint64_t n, const LinkParams& p) {
+  const Tick ser = p.serialize_ps(n);
+  const Tick start = line.reserve(earliest, ser);
+  ++tlps;
+  bytes += n;
+  busy += ser;
+  return start + ser + p.latency_ps;
+}
+
 Link::Link(sc_core::sc_module_name name, const LinkParams& p, StatsRegistry& stats)
     : sc_module(name),
       from_device("from_device"),
       to_host("to_host"),
       p_(p),
-      up_tlps_(stats.counter(std::string(this->name()) + ".up_tlps", "TLPs sent upstream")),
-      down_tlps_(stats.counter(std::string(this->name()) + ".down_tlps", "TLPs sent downstream")),
-      up_bytes_(stats.counter(std::string(this->name()) + ".up_bytes", "Bytes on the wire upstream (with overhead)", "Byte")),
-      down_bytes_(stats.counter(std::string(this->name()) + ".down_bytes", "Bytes on the wire downstream (with overhead)", "Byte")),
-      up_busy_(stats.counter(std::string(this->name()) + ".up_busy", "Time the upstream direction was serializing", "Tick")),
-      down_busy_(stats.counter(std::string(this->name()) + ".down_busy", "Time the downstream direction was serializing", "Tick")) {
+      up_(this->name(), "up", stats),
+      down_(this->name(), "down", stats) {
   from_device.register_b_transport(this, &Link::b_transport);
 }
 
@@ -37,26 +51,14 @@ void Link::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay)
   const bool write = trans.is_write();
   const std::uint64_t len = trans.get_data_length();
 
-  const std::uint64_t up_bytes = p_.tlp_overhead_bytes + (write ? len : 0);
-  const Tick up_ser = p_.serialize_ps(up_bytes);
-  const Tick up_start = up_.reserve(now + to_tick(delay), up_ser);
-  ++up_tlps_;
-  up_bytes_ += up_bytes;
-  up_busy_ += up_ser;
-  delay = to_sc_time(up_start + up_ser + p_.latency_ps - now);
-
+  delay = to_sc_time(up_.send(now + to_tick(delay), p_.tlp_overhead_bytes + (write ? len : 0), p_) - now);
   to_host->b_transport(trans, delay);
   if (write) return;  // posted: no completion TLP
 
   // Read completion (with data when successful; a completion without data for
   // Unsupported Request / Completer Abort).
-  const std::uint64_t down_bytes = p_.tlp_overhead_bytes + (trans.is_response_ok() ? len : 0);
-  const Tick down_ser = p_.serialize_ps(down_bytes);
-  const Tick down_start = down_.reserve(now + to_tick(delay), down_ser);
-  ++down_tlps_;
-  down_bytes_ += down_bytes;
-  down_busy_ += down_ser;
-  delay = to_sc_time(down_start + down_ser + p_.latency_ps - now);
+  const std::uint64_t cpl_bytes = p_.tlp_overhead_bytes + (trans.is_response_ok() ? len : 0);
+  delay = to_sc_time(down_.send(now + to_tick(delay), cpl_bytes, p_) - now);
 }
 
 }  // namespace iommusim

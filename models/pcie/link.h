@@ -37,17 +37,24 @@ class Link : public sc_core::sc_module {
   Link(sc_core::sc_module_name name, const LinkParams& p, StatsRegistry& stats);
 
  private:
+  // One direction of the link: its serialization timeline and statistics.
+  struct Direction {
+    Direction(const std::string& prefix, const char* dir, StatsRegistry& stats);
+    // Sends a TLP of `bytes` (overhead included) no earlier than `earliest`;
+    // returns when its last byte arrives at the other end.
+    Tick send(Tick earliest, std::uint64_t bytes, const LinkParams& p);
+
+    ResourceTimeline line;
+    Counter& tlps;
+    Counter& bytes;
+    Counter& busy;
+  };
+
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
 
   LinkParams p_;
-  ResourceTimeline up_;
-  ResourceTimeline down_;
-  Counter& up_tlps_;
-  Counter& down_tlps_;
-  Counter& up_bytes_;
-  Counter& down_bytes_;
-  Counter& up_busy_;
-  Counter& down_busy_;
+  Direction up_;
+  Direction down_;
 };
 
 }  // namespace iommusim
