@@ -1,6 +1,8 @@
 // Unit tests for the trace-v1 reader: syntax, values, relative times, errors.
 #include <catch2/catch.hpp>
 
+#include "temp_dir.h"
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -11,24 +13,10 @@
 
 using namespace iommusim;
 namespace fs = std::filesystem;
+using iommusim::test::TempDir;
 
 namespace {
 
-// A fresh folder under /tmp, removed with its contents at the end of the test.
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/iommusim-trace-XXXXXX";
-    REQUIRE(mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string write(const std::string& name, const std::string& bytes) const {
-    std::string p = path + "/" + name;
-    std::ofstream(p, std::ios::binary) << bytes;
-    return p;
-  }
-};
 
 // Parses `body` after a header line, so the first record is on line 2.
 Trace parse(const std::string& body, const std::string& base_dir = "") {

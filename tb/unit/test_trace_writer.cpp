@@ -1,17 +1,15 @@
 // Unit tests for the canonical record writer: exact text and round trips.
 #include <catch2/catch.hpp>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <random>
 #include <string>
 
+#include "temp_dir.h"
 #include "trace/trace_reader.h"
 #include "trace/trace_writer.h"
 
 using namespace iommusim;
-namespace fs = std::filesystem;
+using iommusim::test::TempDir;
 
 namespace {
 
@@ -135,20 +133,16 @@ TEST_CASE("trace: format_record canonical text", "[unit]") {
 }
 
 TEST_CASE("trace: format_record of load keeps the resolved path", "[unit]") {
-  char tmpl[] = "/tmp/iommusim-writer-XXXXXX";
-  REQUIRE(mkdtemp(tmpl) != nullptr);
-  std::string dir = tmpl;
-  std::ofstream(dir + "/blob.bin", std::ios::binary) << "12345";
+  TempDir tmp;
+  const std::string dir = tmp.path;
+  tmp.write("blob.bin", "12345");
   Trace t = parse_trace("iommusim-trace 1\n1 host load addr=0x40 file=blob.bin\n", "w.trace", dir);
   CHECK(format_record(t.records.at(0)) == "1 host load addr=0x40 file=" + dir + "/blob.bin");
-  fs::remove_all(dir);
 }
 
 TEST_CASE("trace: format_record round-trips random records", "[unit]") {
-  char tmpl[] = "/tmp/iommusim-writer-XXXXXX";
-  REQUIRE(mkdtemp(tmpl) != nullptr);
-  std::string dir = tmpl, blob = dir + "/blob.bin";
-  std::ofstream(blob, std::ios::binary) << std::string(4096, '\0');
+  TempDir tmp;
+  const std::string blob = tmp.write("blob.bin", std::string(4096, '\0'));
 
   std::mt19937_64 rng(20240611);
   std::vector<TraceRecord> want;
@@ -167,5 +161,4 @@ TEST_CASE("trace: format_record round-trips random records", "[unit]") {
     INFO("record " << i << ": " << format_record(want[i]));
     CHECK(got.records[i] == want[i]);
   }
-  fs::remove_all(dir);
 }

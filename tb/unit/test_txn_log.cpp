@@ -1,6 +1,8 @@
 // Unit tests for the per-transaction CSV log.
 #include <catch2/catch.hpp>
 
+#include "temp_dir.h"
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -12,18 +14,9 @@
 
 using namespace iommusim;
 namespace fs = std::filesystem;
+using iommusim::test::TempDir;
 
 namespace {
-
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/iommusim-txnlog-XXXXXX";
-    REQUIRE(mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
