@@ -199,39 +199,23 @@ void StatsRegistry::check_new_name(const std::string& name) const {
 
 Counter& StatsRegistry::counter(const std::string& name, const std::string& desc,
                                 const std::string& unit) {
-  check_new_name(name);
-  auto p = std::make_unique<Counter>(name, desc, unit);
-  Counter& ref = *p;
-  stats_.emplace(name, std::move(p));
-  return ref;
+  return add<Counter>(name, desc, unit);
 }
 
 Average& StatsRegistry::average(const std::string& name, const std::string& desc,
                                 const std::string& unit) {
-  check_new_name(name);
-  auto p = std::make_unique<Average>(name, desc, unit);
-  Average& ref = *p;
-  stats_.emplace(name, std::move(p));
-  return ref;
+  return add<Average>(name, desc, unit);
 }
 
 Histogram& StatsRegistry::histogram(const std::string& name, const std::string& desc,
                                     const std::string& unit) {
-  check_new_name(name);
-  auto p = std::make_unique<Histogram>(name, desc, unit);
-  Histogram& ref = *p;
-  stats_.emplace(name, std::move(p));
-  return ref;
+  return add<Histogram>(name, desc, unit);
 }
 
 Formula& StatsRegistry::formula(const std::string& name, const std::string& desc,
                                 const std::string& unit, std::function<double()> fn) {
-  check_new_name(name);
   if (!fn) throw std::logic_error(fmt::format("stats: formula '{}' has no function", name));
-  auto p = std::make_unique<Formula>(name, desc, unit, std::move(fn));
-  Formula& ref = *p;
-  stats_.emplace(name, std::move(p));
-  return ref;
+  return add<Formula>(name, desc, unit, std::move(fn));
 }
 
 const Stat* StatsRegistry::find(const std::string& name) const {

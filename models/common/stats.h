@@ -215,6 +215,15 @@ class StatsRegistry {
 
  private:
   void check_new_name(const std::string& name) const;
+  // Checks the name, then owns a new T(name, args...) and returns it.
+  template <class T, class... Args>
+  T& add(const std::string& name, Args&&... args) {
+    check_new_name(name);
+    auto p = std::make_unique<T>(name, std::forward<Args>(args)...);
+    T& ref = *p;
+    stats_.emplace(name, std::move(p));
+    return ref;
+  }
 
   std::map<std::string, std::unique_ptr<Stat>> stats_;
 };

@@ -67,20 +67,20 @@ System::System(sc_core::sc_module_name name, Config& cfg, const Trace* trace, bo
     for (const Bdf& b : trace->devices())
       cfg.append("platform.endpoints", {{"name", auto_endpoint_name(b)}, {"bdf", b.str()}});
 
-  std::map<std::uint16_t, Endpoint*> by_rid;
+  std::map<Bdf, Endpoint*> by_bdf;  // segment and requester ID
   std::map<std::string, Endpoint*> by_name;
   const LocalClock clock(sim_.quantum_ps);
   for (ConfigNode ep_node : plat.list("endpoints")) {
     EndpointParams ep = EndpointParams::from_config(ep_node);
     if (by_name.count(ep.name)) ep_node.fail("name", fmt::format("duplicate endpoint name '{}'", ep.name));
-    if (by_rid.count(ep.bdf.rid()))
-      ep_node.fail("bdf", fmt::format("requester ID {} is used by endpoint '{}'", ep.bdf.str(),
-                                      by_rid[ep.bdf.rid()]->params().name));
+    if (by_bdf.count(ep.bdf))
+      ep_node.fail("bdf", fmt::format("{} is used by endpoint '{}'", ep.bdf.str(),
+                                      by_bdf[ep.bdf]->params().name));
     auto link = std::make_unique<Link>((ep.name + "_link").c_str(), ep.link, stats);
     auto e = std::make_unique<Endpoint>(ep.name.c_str(), ep, stats, totals_, clock, progress, txn_log);
     e->to_link.bind(link->from_device);
     link->to_host.bind(rc_->from_links);
-    by_rid[ep.bdf.rid()] = e.get();
+    by_bdf[ep.bdf] = e.get();
     by_name[ep.name] = e.get();
     links_.push_back(std::move(link));
     endpoints_.push_back(std::move(e));
@@ -96,19 +96,21 @@ System::System(sc_core::sc_module_name name, Config& cfg, const Trace* trace, bo
     GeneratorParams gp = GeneratorParams::from_config(w, mp.address_width);
     if (it->second->has_source())
       w.fail("device", fmt::format("endpoint '{}' already has a workload", dev));
-    it->second->set_source(std::make_unique<GeneratorSource>(gp, stream_seed(sim_.seed, it->second->params().bdf.rid())));
+    const Bdf& b = it->second->params().bdf;
+    const std::uint64_t id = (std::uint64_t(b.segment) << 16) | b.rid();
+    it->second->set_source(std::make_unique<GeneratorSource>(gp, stream_seed(sim_.seed, id)));
   }
 
   if (trace) {
     check_trace(*trace);
-    std::map<std::uint16_t, std::vector<TraceRecord>> per_device;
+    std::map<Bdf, std::vector<TraceRecord>> per_device;
     std::vector<TraceRecord> host_records;
     for (const TraceRecord& r : trace->records) {
       if (r.host) host_records.push_back(r);
-      else per_device[r.source.rid()].push_back(r);
+      else per_device[r.source].push_back(r);
     }
-    for (auto& [rid, recs] : per_device) {
-      Endpoint* e = by_rid.at(rid);
+    for (auto& [bdf, recs] : per_device) {
+      Endpoint* e = by_bdf.at(bdf);
       if (e->has_source())
         throw InputError(fmt::format("{}:{}: device {} ('{}') also has a configured workload", trace->path,
                                      recs.front().line, recs.front().source.str(), e->params().name));

@@ -78,6 +78,9 @@ TEST_CASE("bad input: configuration files", "[system]") {
        "DIR/c.yaml:3: platform.memory.dram.page_policy: expected one of open, closed, got 'sometimes'"},
       {"bad instance name", "platform:\n  endpoints:\n    - name: nic-0\n      bdf: \"00:03.0\"\n", "", "",
        "DIR/c.yaml:3: platform.endpoints[0].name: expected a name of letters, digits and '_', got 'nic-0'"},
+      {"two endpoints with one requester ID",
+       std::string(kGoodPlatform) + "    - name: nic1\n      bdf: \"00:03.0\"\n", "", "",
+       "DIR/c.yaml:6: platform.endpoints[1].bdf: 00:03.0 is used by endpoint 'nic0'"},
       {"bad --set", "", "iommusim-trace 1\n", "--set platform.memory.dram.tCL=abc",
        "--set platform.memory.dram.tCL: expected an unsigned integer, got 'abc'"},
   };

@@ -77,3 +77,20 @@ TEST_CASE("run: validate accepts the shipped configs", "[system]") {
   CHECK(r.status == 0);
   CHECK(r.out == "configs/default.yaml: ok (2 endpoints)\n");
 }
+
+TEST_CASE("run: the same requester ID in two PCI segments names two devices", "[system]") {
+  const std::string dir = temp_dir();
+  write_file(dir + "/c.yaml", R"(platform:
+  endpoints:
+    - {name: a, bdf: "00:03.0"}
+    - {name: b, bdf: "0001:00:03.0"}
+)");
+  write_file(dir + "/t.trace", "iommusim-trace 1\n0 00:03.0 dma_r addr=0x1000 size=64\n"
+                               "0 0001:00:03.0 dma_r addr=0x2000 size=64\n");
+  auto r = run_cli("run " + dir + "/c.yaml --trace " + dir + "/t.trace --out " + dir + "/out");
+  REQUIRE(r.status == 0);
+  auto stats = nlohmann::json::parse(slurp(dir + "/out/stats.json"));
+  CHECK(stats["stats"]["system.a.dmas"] == 1);
+  CHECK(stats["stats"]["system.b.dmas"] == 1);
+  fs::remove_all(dir);
+}
