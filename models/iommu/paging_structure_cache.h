@@ -1,0 +1,77 @@
+// Second-level paging-structure caches (VT-d 6.2.4): one cache per non-leaf
+// level. The level-L cache (L = 2..5) holds, for a domain and the input-address
+// region one level-L entry maps (2^(12 + 9 (L-1)) bytes), the address of the
+// level L-1 table that entry points to, with the R/W permissions accumulated
+// from the top down to it. A lookup returns the deepest hit, so the walk resumes
+// there; the level-2 cache is the PDE cache of the literature.
+//
+// Invalidation: global and domain-selective remove every entry of the scope;
+// page-selective (IH = 0) removes the domain's entries whose region overlaps
+// the range, since a changed leaf may have changed its parent tables too
+// (VT-d 6.5.1.2: IH = 1 keeps them).
+#pragma once
+#include <array>
+#include <cstdint>
+#include <memory>
+
+#include "common/cache_params.h"
+#include "common/set_assoc_cache.h"
+#include "common/types.h"
+
+namespace iommusim {
+
+struct PscEntry {
+  Addr table = 0;  // the next-lower-level table
+  bool r = false, w = false;
+};
+
+struct PscKey {
+  std::uint16_t did = 0;
+  Addr region = 0;  // iova >> region_shift(level)
+  bool operator==(const PscKey& o) const { return did == o.did && region == o.region; }
+};
+
+struct PscKeyHash {
+  std::size_t operator()(const PscKey& k) const {
+    return std::hash<std::uint64_t>()(k.region * 0x9e3779b97f4a7c15ull ^ k.did);
+  }
+};
+
+struct PscHit {
+  unsigned level;  // level of the cached entry: the walk resumes at level - 1
+  PscEntry entry;
+  Tick ready;
+};
+
+class PagingStructureCache {
+ public:
+  static constexpr unsigned kMinLevel = 2, kMaxLevel = 5;
+  static unsigned region_shift(unsigned level) { return 12 + 9 * (level - 1); }
+
+  PagingStructureCache(const CacheParams& per_level, std::uint64_t seed);
+
+  // Deepest hit among levels 2..top_level (top_level = the walk's top level).
+  bool lookup(std::uint16_t did, Addr iova, unsigned top_level, PscHit& hit);
+  void insert(std::uint16_t did, Addr iova, unsigned level, const PscEntry& e, Tick ready);
+
+  std::size_t invalidate_global(std::size_t* examined = nullptr);
+  std::size_t invalidate_domain(std::uint16_t did, std::size_t* examined = nullptr);
+  std::size_t invalidate_pages(std::uint16_t did, Addr addr, unsigned am, std::size_t* examined = nullptr);
+
+  std::uint64_t hits(unsigned level) const { return hits_[level]; }
+  std::uint64_t misses() const { return misses_; }
+  std::size_t size(unsigned level) const { return caches_[level]->size(); }
+  const CacheParams& params() const { return p_; }
+
+ private:
+  using Cache = SetAssocCache<PscKey, PscEntry, PscKeyHash>;
+  template <class Pred>
+  std::size_t invalidate(Pred pred, std::size_t* examined);
+
+  CacheParams p_;
+  std::array<std::unique_ptr<Cache>, kMaxLevel + 1> caches_;  // [2..5] used
+  std::array<std::uint64_t, kMaxLevel + 1> hits_{};
+  std::uint64_t misses_ = 0;
+};
+
+}  // namespace iommusim

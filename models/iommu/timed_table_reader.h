@@ -1,0 +1,66 @@
+// The walker's memory (TableReader) as the remapping unit sees it: every entry
+// read is an 8-byte TLM read through the unit's memory-side socket, issued when
+// the previous read of the same walk has returned, so that a walk pays the
+// memory controller's real latency and competes with DMA for its banks
+// (DESIGN.md, "The system, as data flows through it").
+#pragma once
+#include <cstdint>
+
+#include <systemc>
+#include <tlm>
+
+#include "common/sc_time_conv.h"
+#include "common/types.h"
+#include "iommu/table_reader.h"
+
+namespace iommusim {
+
+template <class Socket>
+class TimedTableReader : public TableReader {
+ public:
+  // Reads start no earlier than `start` (absolute simulated time).
+  TimedTableReader(Socket& sock, Tick start) : sock_(sock), time_(start) {}
+
+  std::uint64_t read_qword(Addr pa) override {
+    std::uint64_t v = 0;
+    try_read_qword(pa, v);
+    return v;
+  }
+
+  // A read the memory refuses (beyond memory) fails, and the walker reports
+  // the access-error fault of the structure it was reading.
+  bool try_read_qword(Addr pa, std::uint64_t& value) override {
+    unsigned char buf[8] = {};
+    tlm::tlm_generic_payload t;
+    t.set_command(tlm::TLM_READ_COMMAND);
+    t.set_address(pa);
+    t.set_data_ptr(buf);
+    t.set_data_length(8);
+    t.set_streaming_width(8);
+    t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    const Tick now = now_tick();
+    sc_core::sc_time delay = to_sc_time(time_ > now ? time_ - now : 0);
+    sock_->b_transport(t, delay);
+    time_ = now + to_tick(delay);
+    ++reads_;
+    value = 0;
+    if (!t.is_response_ok()) {
+      ++errors_;
+      return false;
+    }
+    for (int i = 7; i >= 0; --i) value = (value << 8) | buf[i];
+    return true;
+  }
+
+  Tick time() const { return time_; }
+  unsigned reads() const { return reads_; }
+  unsigned errors() const { return errors_; }
+
+ private:
+  Socket& sock_;
+  Tick time_;
+  unsigned reads_ = 0;
+  unsigned errors_ = 0;
+};
+
+}  // namespace iommusim
