@@ -1,7 +1,9 @@
 // The simulated system, built from a configuration (and a trace, if any):
 //
-//   endpoint --link--> root complex --dma--> memory controller
-//   host cpu --mmio--> root complex;  host cpu --mem--> memory controller
+//   endpoint --link--> root complex --dma--> remapping unit --> memory controller
+//   remapping unit --walks--> memory controller
+//   host cpu --mmio--> root complex --> remapping unit registers (and other windows)
+//   host cpu --mem--> memory controller
 //
 // System is the top SystemC module ("system"), so every statistic is named
 // after its owner's instance path (system.mem0.reads). Building reads every
@@ -17,6 +19,7 @@
 #include "common/progress.h"
 #include "common/stats.h"
 #include "host/host_cpu.h"
+#include "iommu/remapping_unit.h"
 #include "mem/memory_controller.h"
 #include "pcie/dma_totals.h"
 #include "pcie/endpoint.h"
@@ -39,6 +42,7 @@ class System : public sc_core::sc_module {
   const SimulationParams& sim() const { return sim_; }
   const DmaTotals& totals() const { return totals_; }
   const MemoryController& memory() const { return *mem_; }
+  const RemappingUnit& iommu() const { return *iommu_; }
   const std::vector<std::unique_ptr<Endpoint>>& endpoints() const { return endpoints_; }
 
   // Runs to completion (or to simulation.end_ns). Returns the final time: the
@@ -52,6 +56,7 @@ class System : public sc_core::sc_module {
   DmaTotals totals_;
   std::unique_ptr<MemoryController> mem_;
   std::unique_ptr<RootComplex> rc_;
+  std::unique_ptr<RemappingUnit> iommu_;
   std::unique_ptr<HostCpu> host_;
   std::vector<std::unique_ptr<Link>> links_;
   std::vector<std::unique_ptr<Endpoint>> endpoints_;

@@ -114,8 +114,11 @@ TEST_CASE("bad input: traces", "[system]") {
       {"unknown op", "", hdr + "0 00:03.0 dma_x addr=0 size=4\n", "", "DIR/t.trace:2: unknown op 'dma_x'"},
       {"unknown source", "", hdr + "0 cpu0 mem_r addr=0 size=4\n", "",
        "DIR/t.trace:2: unknown source 'cpu0': expected 'host' or a BDF like 00:03.0"},
-      {"address beyond the physical address space", "", hdr + "0 00:03.0 dma_r addr=0x10000000000000 size=64\n", "",
-       "DIR/t.trace:2: dma_r of 64 bytes at 0x10000000000000 is beyond the 52-bit physical address space"},
+      {"address range beyond 64 bits", "", hdr + "0 00:03.0 dma_r addr=0xffffffffffffffc0 size=128\n", "",
+       "DIR/t.trace:2: dma_r: addr 0xffffffffffffffc0 + size 128 overflows the 64-bit address space"},
+      {"host access outside physical memory", "platform: {memory: {size: 1GiB}}\n",
+       hdr + "0 host mem_r addr=0x40000000 size=8\n", "",
+       "DIR/t.trace:2: mem_r of 8 bytes at 0x40000000 is outside physical memory"},
       {"size out of range", "", hdr + "0 host mem_w addr=0 size=9 data=0\n", "",
        "DIR/t.trace:2: mem_w: size must be 1..8, got 9"},
       {"device the platform lacks", kGoodPlatform, hdr + "0 00:05.0 dma_r addr=0 size=64\n", "",
@@ -125,8 +128,8 @@ TEST_CASE("bad input: traces", "[system]") {
        "controller, which is not built yet"},
       {"map before the driver model exists", "", hdr + "0 host map dev=00:03.0 iova=0 pa=0 size=4096 perm=rw\n", "",
        "DIR/t.trace:2: op 'map' is not supported yet: it needs the host driver model, which is not built yet"},
-      {"pasid before the IOMMU exists", "", hdr + "0 00:03.0 dma_r addr=0 size=64 pasid=1\n", "",
-       "DIR/t.trace:2: pasid is not supported yet: it needs the IOMMU unit, which is not built yet"},
+      {"pasid before scalable mode exists", "", hdr + "0 00:03.0 dma_r addr=0 size=64 pasid=1\n", "",
+       "DIR/t.trace:2: pasid is not supported yet: it needs scalable-mode translation, which is not built yet"},
   };
   for (const auto& c : cases) check_rejected(c);
 }

@@ -59,7 +59,9 @@ TEST_CASE("run: same config and seed give byte-identical stats", "[system]") {
 //   3 dma_w  one issue cycle after 2 (104 ns); up 280 B: 35.547 + 50 + 10
 //            -> memory at 199.547 ns; 4 bursts over 2 channels, the last
 //            (channel 1, after an ACT) ends at                        -> 228.297 ns
-//   4 mmio_r no window claims 0xfed90000: master abort after RC 10 ns -> 210 ns
+//   4 mmio_r VER of the remapping unit at 0xfed90000 (1.0 = 0x10): RC 10 ns,
+//            one register cycle (1 ns), RC 10 ns back                  -> 221 ns
+// Translation is off (GSTS.TES = 0 at reset), so DMA passes untranslated.
 TEST_CASE("run: a small trace gives the expected transaction log", "[system]") {
   const std::string out = temp_dir();
   auto r = run_cli("run --trace traces/examples/basic.trace --txn-log " + out + "/log.csv --out " + out);
@@ -93,4 +95,29 @@ TEST_CASE("run: the same requester ID in two PCI segments names two devices", "[
   CHECK(stats["stats"]["system.a.dmas"] == 1);
   CHECK(stats["stats"]["system.b.dmas"] == 1);
   fs::remove_all(dir);
+}
+
+// Legacy-mode remapping set up by raw register and memory writes (see the
+// trace's comments): translated addresses, the 2 MiB page, pass-through, the
+// fault reasons 0x5 (write to a read-only page), 0x6 (not-present PTE) and 0x2
+// (no context entry), FSTS = PPF, FRCD0 = {F, FR 5, SID 0x18, write, info
+// 0x40001000}, a stale IOTLB entry translating to the old page until the
+// page-selective invalidation (IOTLB register reads back IVT clear, IAIG 11).
+TEST_CASE("run: legacy remapping set up from a trace gives the expected log", "[system]") {
+  const std::string out = temp_dir();
+  auto r = run_cli("run --trace traces/examples/legacy_setup.trace --txn-log " + out + "/log.csv --out " + out);
+  REQUIRE(r.status == 0);
+  CHECK(slurp(out + "/log.csv") == slurp(source_dir() + "/traces/examples/legacy_setup.expected.csv"));
+  auto stats = nlohmann::json::parse(slurp(out + "/stats.json"))["stats"];
+  CHECK(stats["system.iommu0.translations"] == 9);
+  CHECK(stats["system.iommu0.passthrough"] == 1);
+  CHECK(stats["system.iommu0.faults"] == 3);
+  CHECK(stats["system.iommu0.faults_reason_02"] == 1);
+  CHECK(stats["system.iommu0.faults_reason_05"] == 1);
+  CHECK(stats["system.iommu0.faults_reason_06"] == 1);
+  CHECK(stats["system.iommu0.iotlb_hits"] == 2);
+  CHECK(stats["system.iommu0.iotlb_invalidations"] == 1);
+  CHECK(stats["system.iommu0.domain_1.faults"] == 2);
+  CHECK(stats["system.iommu0.device_00_05_0.faults"] == 1);
+  fs::remove_all(out);
 }

@@ -1,0 +1,400 @@
+#include "iommu/remapping_unit.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "common/sc_time_conv.h"
+#include "iommu/context_lookup.h"
+#include "iommu/registers.h"
+#include "iommu/sl_pte.h"
+#include "iommu/sl_walker.h"
+#include "iommu/timed_table_reader.h"
+
+namespace iommusim {
+
+namespace {
+
+unsigned log2_exact(std::uint64_t v) {
+  unsigned s = 0;
+  while ((std::uint64_t(1) << s) < v) ++s;
+  return s;
+}
+
+}  // namespace
+
+RemappingUnit::RemappingUnit(sc_core::sc_module_name name, const RemappingUnitParams& p, StatsRegistry& stats,
+                             std::uint64_t seed)
+    : sc_module(name),
+      regs("regs"),
+      dma_in("dma_in"),
+      dma_out("dma_out"),
+      mem("mem"),
+      p_(p),
+      stats_(stats),
+      cycle_ps_(period_from_mhz(p.clock_mhz)),
+      regfile_(p.features),
+      cc_(p.context_cache, seed),
+      iotlb_(p.iotlb, seed + 16),
+      psc_(p.psc, seed + 32),
+      walkers_(p.walker_slots),
+#define IOMMU_COUNTER(leaf, desc) stats.counter(std::string(this->name()) + "." leaf, desc)
+      translations_(IOMMU_COUNTER("translations", "Requests translated (translation enabled)")),
+      bypassed_(IOMMU_COUNTER("bypassed", "Requests forwarded untranslated because translation is disabled")),
+      passthrough_(IOMMU_COUNTER("passthrough", "Requests forwarded untranslated by a pass-through context (TT=10b)")),
+      faults_(IOMMU_COUNTER("faults", "Requests blocked by a translation fault")),
+      faults_recorded_(IOMMU_COUNTER("faults_recorded", "Faults passed to primary fault logging (not suppressed by FPD)")),
+      faults_suppressed_(IOMMU_COUNTER("faults_suppressed", "Qualified faults not recorded because the context entry has FPD=1")),
+      fault_events_(IOMMU_COUNTER("fault_events", "Fault event interrupts generated (FEDATA to FEADDR)")),
+      cc_hits_(IOMMU_COUNTER("context_cache_hits", "Context-cache hits")),
+      cc_misses_(IOMMU_COUNTER("context_cache_misses", "Context-cache misses")),
+      iotlb_hits_(IOMMU_COUNTER("iotlb_hits", "IOTLB hits")),
+      iotlb_misses_(IOMMU_COUNTER("iotlb_misses", "IOTLB misses")),
+      psc_hits_(IOMMU_COUNTER("psc_hits", "Paging-structure-cache hits (a walk resumed below the top)")),
+      psc_misses_(IOMMU_COUNTER("psc_misses", "Paging-structure-cache misses (a walk from the top)")),
+      context_walks_(IOMMU_COUNTER("context_walks", "Root and context table lookups")),
+      walks_(IOMMU_COUNTER("walks", "Second-level page walks")),
+      walk_reads_(IOMMU_COUNTER("walk_reads", "Table entries read from memory (context lookups and walks)")),
+      walker_wait_(IOMMU_COUNTER("walker_wait", "Time table lookups waited for a free walker slot (1 Tick = 1 ps)")),
+      cc_invalidations_(IOMMU_COUNTER("context_invalidations", "Context-cache invalidation commands")),
+      iotlb_invalidations_(IOMMU_COUNTER("iotlb_invalidations", "IOTLB invalidation commands")),
+      entries_invalidated_(IOMMU_COUNTER("entries_invalidated", "Cache entries removed by invalidations")),
+#undef IOMMU_COUNTER
+      reads_per_walk_(stats.average(std::string(this->name()) + ".reads_per_walk",
+                                    "Paging entries read per second-level walk")),
+      latency_(stats.histogram(std::string(this->name()) + ".translation_latency",
+                               "Translation latency of translated requests, arrival to forward or fault (1 Tick = 1 ps)",
+                               "Tick")),
+      walk_latency_(stats.histogram(std::string(this->name()) + ".walk_latency",
+                                    "Second-level walk latency, slot acquired to last entry read (1 Tick = 1 ps)",
+                                    "Tick")) {
+  const std::string n = this->name();
+  stats.formula(n + ".iotlb_hit_rate", "IOTLB hits per lookup", "Ratio", [this] {
+    const double total = double(iotlb_hits_.value() + iotlb_misses_.value());
+    return total == 0 ? 0.0 : double(iotlb_hits_.value()) / total;
+  });
+  for (unsigned shift : {12u, 21u, 30u}) {
+    const char* size = shift == 12 ? "4k" : shift == 21 ? "2m" : "1g";
+    stats.formula(fmt::format("{}.iotlb_hits_{}", n, size), fmt::format("IOTLB hits on {} pages", size), "Count",
+                  [this, shift] { return double(iotlb_.hits_by_size(shift)); });
+  }
+  for (unsigned l = PagingStructureCache::kMinLevel; l <= PagingStructureCache::kMaxLevel; ++l)
+    stats.formula(fmt::format("{}.psc_hits_l{}", n, l),
+                  fmt::format("Walks resumed from the level-{} paging-structure cache", l), "Count",
+                  [this, l] { return double(psc_.hits(l)); });
+  regs.register_b_transport(this, &RemappingUnit::reg_access);
+  dma_in.register_b_transport(this, &RemappingUnit::dma);
+}
+
+// ---------------------------------------------------------------- registers
+
+void RemappingUnit::reg_access(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+  delay += to_sc_time(cycle_ps_ * p_.reg_cycles);
+  const std::uint64_t offset = trans.get_address() - p_.reg_base;
+  const unsigned len = trans.get_data_length();
+  unsigned char* data = trans.get_data_ptr();
+  if ((len != 4 && len != 8) || trans.get_byte_enable_ptr() || trans.get_streaming_width() < len) {
+    trans.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
+    return;
+  }
+  RegisterFile::Access a = RegisterFile::Access::Error;
+  if (trans.is_read()) {
+    std::uint64_t v = 0;
+    a = regfile_.read(offset, len, v);
+    for (unsigned i = 0; i < len; ++i) data[i] = static_cast<unsigned char>(v >> (8 * i));
+  } else if (trans.is_write()) {
+    std::uint64_t v = 0;
+    for (unsigned i = 0; i < len; ++i) v |= std::uint64_t(data[i]) << (8 * i);
+    a = regfile_.write(offset, len, v);
+    execute_commands();
+    if (regfile_.take_fault_event()) fault_event();
+  }
+  trans.set_response_status(a == RegisterFile::Access::Ok ? tlm::TLM_OK_RESPONSE : tlm::TLM_ADDRESS_ERROR_RESPONSE);
+}
+
+void RemappingUnit::execute_commands() {
+  for (const Command& c : regfile_.take_commands()) {
+    std::size_t removed = 0;
+    switch (c.kind) {
+      case Command::Kind::SetTranslation:
+        regfile_.complete_te(c.enable);
+        break;
+      case Command::Kind::SetRootTablePointer:
+        regfile_.complete_srtp();
+        break;
+      case Command::Kind::WriteBufferFlush:
+        regfile_.complete_wbf();
+        break;
+      case Command::Kind::ContextInvalidate:
+        ++cc_invalidations_;
+        switch (c.context.granularity) {
+          case ContextGranularity::Global:
+            removed = cc_.invalidate_global();
+            break;
+          case ContextGranularity::Domain:
+            removed = cc_.invalidate_domain(c.context.did);
+            break;
+          case ContextGranularity::Device:
+            removed = cc_.invalidate_device(c.context.sid, c.context.fm);
+            break;
+          case ContextGranularity::Reserved:
+            break;
+        }
+        regfile_.complete_ccmd(c.context.granularity);
+        break;
+      case Command::Kind::IotlbInvalidate:
+        ++iotlb_invalidations_;
+        switch (c.iotlb.granularity) {
+          case IotlbGranularity::Global:
+            removed = iotlb_.invalidate_global() + psc_.invalidate_global();
+            break;
+          case IotlbGranularity::Domain:
+            removed = iotlb_.invalidate_domain(c.iotlb.did) + psc_.invalidate_domain(c.iotlb.did);
+            break;
+          case IotlbGranularity::Page:
+            removed = iotlb_.invalidate_pages(c.iotlb.did, c.iotlb.addr, c.iotlb.am);
+            if (!c.iotlb.ih) removed += psc_.invalidate_pages(c.iotlb.did, c.iotlb.addr, c.iotlb.am);
+            break;
+          case IotlbGranularity::Reserved:
+            break;
+        }
+        regfile_.complete_iotlb(c.iotlb.granularity);
+        break;
+      case Command::Kind::SetQueuedInvalidation:
+      case Command::Kind::SetInterruptRemapping:
+      case Command::Kind::SetInterruptRemapTable:
+      case Command::Kind::SetCompatibilityFormat:
+        // Only issued when ECAP.QI / ECAP.IR are advertised, which unit_params
+        // refuses until their models exist.
+        SC_REPORT_ERROR("/iommu/unit", "queued invalidation / interrupt remapping command on a unit without them");
+        break;
+    }
+    entries_invalidated_ += removed;
+  }
+}
+
+void RemappingUnit::fault_event() {
+  ++fault_events_;
+  const MsiMessage m = regfile_.fault_event_message();
+  SC_REPORT_INFO_VERB("/iommu/fault",
+                      fmt::format("{}: fault event: data {:#x} to {:#x}", name(), m.data, m.address).c_str(),
+                      sc_core::SC_MEDIUM);
+}
+
+// ---------------------------------------------------------------- translation
+
+RemappingUnit::ScopeStats& RemappingUnit::domain_stats(std::uint16_t did) {
+  auto it = domains_.find(did);
+  if (it != domains_.end()) return it->second;
+  const std::string n = fmt::format("{}.domain_{}", name(), did);
+  ScopeStats s{&stats_.counter(n + ".translations", "Requests of this domain translated"),
+               &stats_.counter(n + ".faults", "Requests of this domain that faulted"),
+               &stats_.counter(n + ".iotlb_misses", "IOTLB misses of this domain")};
+  return domains_.emplace(did, s).first->second;
+}
+
+RemappingUnit::ScopeStats& RemappingUnit::device_stats(std::uint16_t sid) {
+  auto it = devices_.find(sid);
+  if (it != devices_.end()) return it->second;
+  const std::string n = fmt::format("{}.device_{:02x}_{:02x}_{:x}", name(), sid >> 8, (sid >> 3) & 0x1f, sid & 7);
+  ScopeStats s{&stats_.counter(n + ".translations", "Requests of this device translated"),
+               &stats_.counter(n + ".faults", "Requests of this device that faulted"),
+               &stats_.counter(n + ".iotlb_misses", "IOTLB misses of this device")};
+  return devices_.emplace(sid, s).first->second;
+}
+
+Counter& RemappingUnit::reason_counter(FaultReason r) {
+  const auto code = static_cast<std::uint8_t>(r);
+  auto it = reasons_.find(code);
+  if (it != reasons_.end()) return *it->second;
+  Counter& c = stats_.counter(fmt::format("{}.faults_reason_{:02x}", name(), code),
+                              fmt::format("Faults with reason {:#x}: {}", code, fault_reason_text(r)));
+  reasons_.emplace(code, &c);
+  return c;
+}
+
+bool RemappingUnit::context_of(std::uint16_t sid, Tick& t, ContextEntry& ce, Outcome& out) {
+  t += cycle_ps_ * p_.context_cache.latency_cycles;
+  Tick ready = 0;
+  if (const ContextEntry* hit = cc_.lookup(sid, &ready)) {
+    ++cc_hits_;
+    t = std::max(t, ready);
+    ce = *hit;
+    return true;
+  }
+  ++cc_misses_;
+  ++context_walks_;
+  const Tick start = walkers_.acquire(t);
+  walker_wait_ += start - t;
+  TimedTableReader<decltype(mem)> reader(mem, start);
+  const RootTablePointer root = regfile_.root_table().value_or(RootTablePointer{});
+  ContextCaps caps;
+  caps.sagaw = static_cast<std::uint8_t>(p_.features.sagaw);
+  caps.dt = p_.features.dt;
+  caps.pt = p_.features.pt;
+  const ContextLookup cl = lookup_legacy_context(reader, root.address, sid, p_.features.haw, caps);
+  t = reader.time();
+  walkers_.occupy_until(t);
+  walk_reads_ += reader.reads();
+  if (!cl.ok) {
+    out.fault = cl.fault;
+    out.fpd = cl.fpd;
+    return false;
+  }
+  ce = cl.ce;
+  cc_.insert(sid, ce, t);
+  return true;
+}
+
+void RemappingUnit::walk(const ContextEntry& ce, Addr iova, bool write, Tick& t, Outcome& out) {
+  t += cycle_ps_ * p_.psc.latency_cycles;
+  const unsigned levels = ce.levels();
+  PscHit hit{};
+  const bool resumed = psc_.lookup(ce.did, iova, levels, hit);
+  if (resumed) {
+    ++psc_hits_;
+    t = std::max(t, hit.ready);
+  } else {
+    ++psc_misses_;
+  }
+  ++walks_;
+  const Tick start = walkers_.acquire(t);
+  walker_wait_ += start - t;
+  TimedTableReader<decltype(mem)> reader(mem, start);
+  SlWalkParams wp;
+  wp.table = ce.slptptr;
+  wp.levels = levels;
+  wp.haw = p_.features.haw;
+  wp.sp_2m = p_.features.sp_2m;
+  wp.sp_1g = p_.features.sp_1g;
+  wp.mgaw = p_.features.mgaw;
+  wp.sc = p_.features.sc;
+  wp.dt = p_.features.dt;
+  const SlWalkResult w = walk_second_level(reader, wp, iova, write, !write, resumed ? hit.level - 1 : 0,
+                                           resumed ? hit.entry.table : 0, resumed ? hit.entry.r : true,
+                                           resumed ? hit.entry.w : true);
+  t = reader.time();
+  walkers_.occupy_until(t);
+  walk_reads_ += reader.reads();
+  reads_per_walk_.sample(reader.reads());
+  walk_latency_.sample(t - start);
+
+  // Fill the paging-structure caches with the non-leaf entries read, each with
+  // the permissions accumulated from the top down to it.
+  bool r = resumed ? hit.entry.r : true, wr = resumed ? hit.entry.w : true;
+  for (const SlStep& s : w.steps) {
+    const SlPte e = SlPte::decode(s.entry);
+    if (!e.present() || SlPte::is_leaf(s.level, e.ps) || s.level < PagingStructureCache::kMinLevel) break;
+    if (sl_reserved_mask(s.level, e.ps, p_.features.haw) & s.entry) break;
+    r = r && e.r;
+    wr = wr && e.w;
+    psc_.insert(ce.did, iova, s.level, {e.addr & haw_mask(p_.features.haw), r, wr}, t);
+  }
+  if (!w.ok) {
+    out.fault = w.fault;
+    out.fpd = ce.fpd;
+    return;
+  }
+  const unsigned shift = log2_exact(w.page_size);
+  iotlb_.insert(ce.did, iova, {w.pa & ~(w.page_size - 1), static_cast<std::uint8_t>(shift), w.r, w.w}, t);
+  out.ok = true;
+  out.pa = w.pa;
+}
+
+RemappingUnit::Outcome RemappingUnit::translate(std::uint16_t sid, Addr iova, bool write, Tick t) {
+  Outcome out;
+  t += cycle_ps_ * p_.pipeline_cycles;
+  ContextEntry ce;
+  if (!context_of(sid, t, ce, out)) {
+    out.done = t;
+    return out;
+  }
+  out.did = ce.did;
+  out.did_known = true;
+  if (ce.tt == kTtPassThrough) {
+    ++passthrough_;
+    out.ok = true;
+    out.pa = iova;
+    out.done = t;
+    return out;
+  }
+  t += cycle_ps_ * p_.iotlb.latency_cycles();
+  Tick ready = 0;
+  if (const IotlbEntry* e = iotlb_.lookup(ce.did, iova, &ready)) {
+    ++iotlb_hits_;
+    t = std::max(t, ready);
+    out.done = t;
+    // Permissions of the cached translation (VT-d 6.2.3: R/W as walked).
+    if (write ? !e->w : !e->r) {
+      out.fault = write ? FaultReason::kWriteNoPermission : FaultReason::kReadNoPermission;
+      out.fpd = ce.fpd;
+      return out;
+    }
+    out.ok = true;
+    out.pa = e->frame | (iova & ((Addr(1) << e->shift) - 1));
+    return out;
+  }
+  ++iotlb_misses_;
+  domain_stats(ce.did).iotlb_misses->operator++();
+  device_stats(sid).iotlb_misses->operator++();
+  walk(ce, iova, write, t, out);
+  out.done = t;
+  return out;
+}
+
+void RemappingUnit::record(const Outcome& o, std::uint16_t sid, Addr iova, bool write, const PcieAttr* attr) {
+  ++faults_;
+  ++reason_counter(o.fault);
+  device_stats(sid).faults->operator++();
+  if (o.did_known) domain_stats(o.did).faults->operator++();
+  if (o.fpd && fault_is_qualified(o.fault)) {
+    ++faults_suppressed_;
+    return;
+  }
+  ++faults_recorded_;
+  FaultRecord f;
+  f.sid = sid;
+  f.addr = iova & ~Addr(0xfff);
+  f.reason = static_cast<std::uint8_t>(o.fault);
+  f.write = write;
+  if (attr) {
+    f.has_pasid = attr->has_pasid;
+    f.pasid = attr->pasid;
+    f.exec = attr->exec;
+    f.priv = attr->priv;
+    f.at = static_cast<unsigned>(attr->at);
+  }
+  if (regfile_.record_fault(f)) fault_event();
+}
+
+void RemappingUnit::dma(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+  if (!regfile_.translation_enabled()) {
+    ++bypassed_;
+    dma_out->b_transport(trans, delay);
+    return;
+  }
+  PcieAttr* attr = trans.get_extension<PcieAttr>();
+  const std::uint16_t sid = attr ? attr->requester.rid() : 0;
+  const Addr iova = trans.get_address();
+  const bool write = trans.is_write();
+  const Tick now = now_tick();
+  const Tick arrival = now + to_tick(delay);
+
+  ++translations_;
+  device_stats(sid).translations->operator++();
+  const Outcome o = translate(sid, iova, write, arrival);
+  if (o.did_known) domain_stats(o.did).translations->operator++();
+  latency_.sample(o.done - arrival);
+  delay = to_sc_time(o.done - now);
+  if (!o.ok) {
+    record(o, sid, iova, write, attr);
+    if (attr) attr->fault_reason = static_cast<std::uint8_t>(o.fault);
+    trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+    return;
+  }
+  trans.set_address(o.pa);
+  dma_out->b_transport(trans, delay);
+  trans.set_address(iova);
+}
+
+}  // namespace iommusim

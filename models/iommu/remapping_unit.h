@@ -1,0 +1,131 @@
+// A DMA-remapping hardware unit (DRHD), legacy mode (VT-d chapters 3, 6, 7, 10):
+// the SystemC shell that composes the register file, the caches, the context
+// lookup and the second-level walker, and adds sockets and timing.
+//
+//   regs     MMIO target: the register block at the unit's base (VT-d 11)
+//   dma_in   untranslated DMA from the root complex
+//   dma_out  the same requests, translated, towards memory
+//   mem      the unit's own memory port: table walks (competing with DMA)
+//
+// Translation of a request arriving at time T (all latencies in cycles of the
+// unit's clock):
+//   translation disabled (GSTS.TES = 0): forwarded untranslated, no delay;
+//   otherwise T + pipeline, then the context cache (hit: its latency; miss:
+//   root and context entry reads through `mem`, holding a walker slot), then
+//   pass-through (TT = 10b) forwards; else the IOTLB (hit: its latency), else
+//   the paging-structure caches and a walk from the deepest cached level,
+//   holding a walker slot; each entry read is a timed memory read. Fills carry
+//   the walk's end time, so a second miss to the page waits for the first walk.
+// A request that faults completes with an error response at the time the fault
+// was found, carrying the reason in PcieAttr::fault_reason; the fault is
+// recorded in the fault recording registers unless FPD suppresses it.
+//
+// Register-based invalidation (CCMD, IOTLB register) is carried out when the
+// register is written and completes at once.
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+#include "common/pcie_attr.h"
+#include "common/stats.h"
+#include "iommu/context_cache.h"
+#include "iommu/fault_reason.h"
+#include "iommu/iotlb.h"
+#include "iommu/paging_structure_cache.h"
+#include "iommu/register_file.h"
+#include "iommu/unit_params.h"
+#include "pcie/tag_pool.h"
+
+namespace iommusim {
+
+class RemappingUnit : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_target_socket<RemappingUnit> regs;
+  tlm_utils::simple_target_socket<RemappingUnit> dma_in;
+  tlm_utils::simple_initiator_socket<RemappingUnit> dma_out;
+  tlm_utils::simple_initiator_socket<RemappingUnit> mem;
+
+  RemappingUnit(sc_core::sc_module_name name, const RemappingUnitParams& p, StatsRegistry& stats,
+                std::uint64_t seed);
+
+  const RemappingUnitParams& params() const { return p_; }
+  std::uint64_t register_block_bytes() const { return regfile_.size(); }
+  const RegisterFile& register_file() const { return regfile_; }
+  const Iotlb& iotlb() const { return iotlb_; }
+  const ContextCache& context_cache() const { return cc_; }
+  const PagingStructureCache& psc() const { return psc_; }
+
+ private:
+  struct Outcome {
+    bool ok = false;
+    Addr pa = 0;
+    FaultReason fault = FaultReason::kNone;
+    bool fpd = false;  // the context entry's FPD (suppresses qualified faults)
+    std::uint16_t did = 0;
+    bool did_known = false;
+    Tick done = 0;
+  };
+
+  void reg_access(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  void dma(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  Outcome translate(std::uint16_t sid, Addr iova, bool write, Tick t);
+  // Resolves the context entry of `sid` at time t (cache or table reads).
+  bool context_of(std::uint16_t sid, Tick& t, ContextEntry& ce, Outcome& out);
+  void walk(const ContextEntry& ce, Addr iova, bool write, Tick& t, Outcome& out);
+  void record(const Outcome& o, std::uint16_t sid, Addr iova, bool write, const PcieAttr* attr);
+  void execute_commands();
+  void fault_event();
+
+  struct ScopeStats {
+    Counter* translations;
+    Counter* faults;
+    Counter* iotlb_misses;
+  };
+  ScopeStats& domain_stats(std::uint16_t did);
+  ScopeStats& device_stats(std::uint16_t sid);
+  Counter& reason_counter(FaultReason r);
+
+  RemappingUnitParams p_;
+  StatsRegistry& stats_;
+  Tick cycle_ps_;
+  RegisterFile regfile_;
+  ContextCache cc_;
+  Iotlb iotlb_;
+  PagingStructureCache psc_;
+  TagPool walkers_;
+
+  Counter& translations_;
+  Counter& bypassed_;
+  Counter& passthrough_;
+  Counter& faults_;
+  Counter& faults_recorded_;
+  Counter& faults_suppressed_;
+  Counter& fault_events_;
+  Counter& cc_hits_;
+  Counter& cc_misses_;
+  Counter& iotlb_hits_;
+  Counter& iotlb_misses_;
+  Counter& psc_hits_;
+  Counter& psc_misses_;
+  Counter& context_walks_;
+  Counter& walks_;
+  Counter& walk_reads_;
+  Counter& walker_wait_;
+  Counter& cc_invalidations_;
+  Counter& iotlb_invalidations_;
+  Counter& entries_invalidated_;
+  Average& reads_per_walk_;
+  Histogram& latency_;
+  Histogram& walk_latency_;
+  std::map<std::uint16_t, ScopeStats> domains_;
+  std::map<std::uint16_t, ScopeStats> devices_;
+  std::map<std::uint8_t, Counter*> reasons_;
+};
+
+}  // namespace iommusim

@@ -1,0 +1,102 @@
+#include "iommu/unit_params.h"
+
+#include <fmt/format.h>
+
+#include "common/error.h"
+
+namespace iommusim {
+
+UnitFeatures default_unit_features(unsigned haw) {
+  UnitFeatures f;
+  f.haw = haw;
+  f.sagaw = 0xC;  // 48-bit 4-level and 57-bit 5-level
+  f.mgaw = 57;
+  f.sp_2m = f.sp_1g = true;
+  f.pt = true;
+  f.sc = true;
+  f.psi = true;
+  f.mamv = 18;
+  f.nfr = 8;
+  f.nd = 6;
+  f.cm = false;
+  f.plmr = f.phmr = false;
+  // Not built yet: queued invalidation, interrupt remapping, Device-TLBs.
+  f.qi = f.ir = f.eim = f.dt = false;
+  f.dwd = f.drd = true;  // draining is immediate here: every request completes inside b_transport
+  assign_register_layout(f);
+  return f;
+}
+
+namespace {
+
+// Refuses advertised features whose models do not exist yet.
+void refuse_unbuilt(ConfigNode& n, const std::string& key, const UnitFeatures& f) {
+  const struct {
+    bool set;
+    const char* what;
+  } unbuilt[] = {
+      {f.qi, "queued invalidation (ECAP.QI)"},       {f.ir, "interrupt remapping (ECAP.IR)"},
+      {f.dt, "Device-TLBs (ECAP.DT)"},               {f.smts, "scalable-mode translation (ECAP.SMTS)"},
+      {f.pasid, "PASID (ECAP.PASID)"},               {f.nest, "nested translation (ECAP.NEST)"},
+      {f.plmr || f.phmr, "protected memory regions (CAP.PLMR/PHMR)"},
+  };
+  for (const auto& u : unbuilt)
+    if (u.set) n.fail(key, fmt::format("{} is not supported yet: its model is not built yet", u.what));
+}
+
+}  // namespace
+
+RemappingUnitParams RemappingUnitParams::from_config(ConfigNode n, unsigned address_width) {
+  RemappingUnitParams p;
+  p.name = n.instance_name("name", "iommu0");
+  p.reg_base = n.u64("reg_base", p.reg_base, 0, (1ull << address_width) - 1);
+  if (p.reg_base & 0xfff) n.fail("reg_base", fmt::format("expected a 4 KiB aligned address, got {:#x}", p.reg_base));
+  const std::string scope = n.choice("scope", "all", {"all"});
+  (void)scope;  // device scopes per unit come with multi-unit platforms
+
+  if (n.has("cap") || n.has("ecap")) {
+    if (!n.has("cap") || !n.has("ecap")) n.fail(n.has("cap") ? "cap" : "ecap", "cap and ecap must be given together");
+    const std::uint64_t cap = n.u64("cap", 0), ecap = n.u64("ecap", 0);
+    try {
+      p.features = features_from_raw(cap, ecap);
+    } catch (const InputError& e) {
+      n.fail("cap", e.what());
+    }
+    p.features.haw = static_cast<unsigned>(n.u64("haw", address_width, 32, 52));
+    refuse_unbuilt(n, "ecap", p.features);
+  } else {
+    ConfigNode f = n.child("features");
+    UnitFeatures d = default_unit_features(address_width);
+    UnitFeatures& u = p.features;
+    u = d;
+    u.haw = static_cast<unsigned>(f.u64("haw", d.haw, 32, 52));
+    u.mgaw = static_cast<unsigned>(f.u64("mgaw", d.mgaw, 21, 64));
+    u.sagaw = static_cast<unsigned>(f.u64("sagaw", d.sagaw, 1, 0x1f));
+    u.sp_2m = f.boolean("sp_2m", d.sp_2m);
+    u.sp_1g = f.boolean("sp_1g", d.sp_1g);
+    u.pt = f.boolean("pt", d.pt);
+    u.psi = f.boolean("psi", d.psi);
+    u.mamv = static_cast<unsigned>(f.u64("mamv", d.mamv, 0, 63));
+    u.nfr = static_cast<unsigned>(f.u64("nfr", d.nfr, 1, 256));
+    u.nd = static_cast<unsigned>(f.u64("nd", d.nd, 0, 6));
+    u.cm = f.boolean("cm", d.cm);
+    u.rwbf = f.boolean("rwbf", d.rwbf);
+    u.sc = f.boolean("sc", d.sc);
+    assign_register_layout(u);
+    try {
+      validate_features(u);
+    } catch (const InputError& e) {
+      f.fail("", e.what());
+    }
+  }
+  p.clock_mhz = n.real("clock_mhz", p.clock_mhz, 1, 100000);
+  p.pipeline_cycles = static_cast<unsigned>(n.u64("pipeline_cycles", p.pipeline_cycles, 0, 10000));
+  p.reg_cycles = static_cast<unsigned>(n.u64("reg_cycles", p.reg_cycles, 0, 10000));
+  p.walker_slots = static_cast<unsigned>(n.u64("walker_slots", p.walker_slots, 1, 1024));
+  p.context_cache = CacheParams::from_config(n.child("context_cache"), p.context_cache);
+  p.iotlb = IotlbParams::from_config(n.child("iotlb"));
+  p.psc = CacheParams::from_config(n.child("psc"), p.psc);
+  return p;
+}
+
+}  // namespace iommusim

@@ -1,0 +1,43 @@
+// Configuration of one DMA-remapping unit (a DRHD): where its registers are,
+// what its CAP/ECAP say, how large and fast its caches are, and its timing.
+//
+// Features come either from named keys (`features: {sagaw: 0xc, ...}`) or from
+// raw register values as Linux prints them (`cap: 0xd2008c40660462`,
+// `ecap: 0xf0205b`); a raw bit whose feature iommusim does not model is refused
+// with the bit's name. Features whose models are not built yet (queued
+// invalidation, interrupt remapping, Device-TLB/ATS, scalable mode) are refused
+// too, with a "not supported yet" error.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "common/cache_params.h"
+#include "common/config.h"
+#include "common/types.h"
+#include "iommu/cap_ecap.h"
+#include "iommu/iotlb.h"
+
+namespace iommusim {
+
+struct RemappingUnitParams {
+  std::string name = "iommu0";
+  Addr reg_base = 0xFED90000;  // as on Intel platforms
+  UnitFeatures features;
+  double clock_mhz = 1000;
+  unsigned pipeline_cycles = 2;  // every translated request, before any lookup
+  unsigned reg_cycles = 1;       // register access
+  unsigned walker_slots = 4;     // concurrent table walks
+  CacheParams context_cache{64, 0, ReplacementPolicy::Lru, 1};
+  IotlbParams iotlb;
+  CacheParams psc{16, 0, ReplacementPolicy::Lru, 1};  // per level
+
+  // `address_width`: the platform's physical address width (HAW default).
+  static RemappingUnitParams from_config(ConfigNode n, unsigned address_width);
+};
+
+// The default unit's features: a current server part with the models that
+// exist (4- and 5-level second-level tables, 2 MiB and 1 GiB pages,
+// pass-through, page-selective invalidation), legacy mode.
+UnitFeatures default_unit_features(unsigned haw);
+
+}  // namespace iommusim
