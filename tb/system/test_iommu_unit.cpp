@@ -1,0 +1,328 @@
+// The remapping unit through its sockets: timing composition of a walk,
+// coalesced misses, register-based invalidation, FPD, register access errors.
+// Each test case elaborates its own model (one process per case under CTest).
+#include <vector>
+
+#include <catch2/catch.hpp>
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+#include "common/config.h"
+#include "common/pcie_attr.h"
+#include "common/sc_time_conv.h"
+#include "common/stats.h"
+#include "iommu/legacy_tables.h"
+#include "iommu/registers.h"
+#include "iommu/remapping_unit.h"
+#include "mem/memory_controller.h"
+
+using namespace iommusim;
+
+namespace {
+
+constexpr Tick kNs = 1000;
+
+// Passes requests through and records when each arrived and completed.
+struct Probe : sc_core::sc_module {
+  tlm_utils::simple_target_socket<Probe> in{"in"};
+  tlm_utils::simple_initiator_socket<Probe> out{"out"};
+  struct Seen {
+    Addr addr;
+    Tick arrival, done;
+  };
+  std::vector<Seen> seen;
+  explicit Probe(sc_core::sc_module_name n) : sc_module(n) { in.register_b_transport(this, &Probe::bt); }
+  void bt(tlm::tlm_generic_payload& t, sc_core::sc_time& d) {
+    const Tick arrival = now_tick() + to_tick(d);
+    out->b_transport(t, d);
+    seen.push_back({t.get_address(), arrival, now_tick() + to_tick(d)});
+  }
+};
+
+// A memory for translated DMA that answers at once and records arrivals.
+struct Sink : sc_core::sc_module {
+  tlm_utils::simple_target_socket<Sink> in{"in"};
+  std::vector<std::pair<Addr, Tick>> seen;
+  explicit Sink(sc_core::sc_module_name n) : sc_module(n) { in.register_b_transport(this, &Sink::bt); }
+  void bt(tlm::tlm_generic_payload& t, sc_core::sc_time& d) {
+    seen.push_back({t.get_address(), now_tick() + to_tick(d)});
+    t.set_response_status(tlm::TLM_OK_RESPONSE);
+  }
+};
+
+// Issues register accesses and DMAs (with a requester ID) at given times.
+struct Driver : sc_core::sc_module {
+  tlm_utils::simple_initiator_socket<Driver> regs{"regs"};
+  tlm_utils::simple_initiator_socket<Driver> dma{"dma"};
+  explicit Driver(sc_core::sc_module_name n) : sc_module(n) {}
+
+  tlm::tlm_response_status reg(Addr offset, unsigned size, std::uint64_t& v, bool write) {
+    unsigned char b[8];
+    for (unsigned i = 0; i < 8; ++i) b[i] = static_cast<unsigned char>(v >> (8 * i));
+    tlm::tlm_generic_payload t;
+    t.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+    t.set_address(0xFED90000 + offset);
+    t.set_data_ptr(b);
+    t.set_data_length(size);
+    t.set_streaming_width(size);
+    sc_core::sc_time d = sc_core::SC_ZERO_TIME;
+    regs->b_transport(t, d);
+    if (!write) {
+      v = 0;
+      for (unsigned i = 0; i < size; ++i) v |= std::uint64_t(b[i]) << (8 * i);
+    }
+    return t.get_response_status();
+  }
+  std::uint64_t read(Addr off, unsigned size = 4) {
+    std::uint64_t v = 0;
+    reg(off, size, v, false);
+    return v;
+  }
+  void write(Addr off, std::uint64_t v, unsigned size = 4) { reg(off, size, v, true); }
+
+  struct Result {
+    Tick done;
+    bool ok;
+    std::uint8_t fault;
+  };
+  // A DMA issued at absolute time `at` (>= now) without waiting.
+  Result dma_at(Tick at, std::uint16_t rid, Addr addr, bool write) {
+    unsigned char buf[64] = {};
+    PcieAttr attr;
+    attr.requester.bus = static_cast<std::uint8_t>(rid >> 8);
+    attr.requester.dev = static_cast<std::uint8_t>((rid >> 3) & 0x1f);
+    attr.requester.fn = static_cast<std::uint8_t>(rid & 7);
+    tlm::tlm_generic_payload t;
+    t.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+    t.set_address(addr);
+    t.set_data_ptr(buf);
+    t.set_data_length(64);
+    t.set_streaming_width(64);
+    t.set_extension(&attr);
+    sc_core::sc_time d = to_sc_time(at - now_tick());
+    dma->b_transport(t, d);
+    t.clear_extension(&attr);
+    return {now_tick() + to_tick(d), t.is_response_ok(), attr.fault_reason};
+  }
+};
+
+// The bench: unit + probe on its walk port + DRAM memory; translated DMA to a sink.
+struct Bench {
+  StatsRegistry stats;
+  MemoryController mem;
+  RemappingUnit unit;
+  Probe walk_probe{"walk_probe"};
+  Sink sink{"sink"};
+  Driver drv{"drv"};
+  LegacyTables tables;
+
+  static MemoryParams memory_params() {
+    Config c = Config::empty();
+    return MemoryParams::from_config(c.root().child("memory"));
+  }
+  static RemappingUnitParams unit_params(const std::string& yaml) {
+    Config c = Config::from_string(yaml.empty() ? "unit: {}" : yaml, "unit.yaml");
+    return RemappingUnitParams::from_config(c.root().child("unit"), 52);
+  }
+  explicit Bench(const std::string& unit_yaml = "")
+      : mem("mem", memory_params(), stats),
+        unit("iommu0", unit_params(unit_yaml), stats, 1),
+        tables(0x100000, 1 << 20, [this](Addr pa, std::uint64_t v) { mem.store().write_le(pa, v, 8); }) {
+    drv.regs.bind(unit.regs);
+    drv.dma.bind(unit.dma_in);
+    unit.mem.bind(walk_probe.in);
+    walk_probe.out.bind(mem.tsock);
+    unit.dma_out.bind(sink.in);
+  }
+  // RTADDR, SRTP, TE.
+  void enable() {
+    drv.write(reg::kRtaddr, tables.root_table(), 8);
+    drv.write(reg::kGcmd, 1u << 30);
+    drv.write(reg::kGcmd, 1u << 31);
+  }
+  ContextEntry context(std::uint16_t did, Addr top, bool fpd = false) {
+    ContextEntry ce;
+    ce.present = true;
+    ce.fpd = fpd;
+    ce.did = did;
+    ce.aw = kAw48;
+    ce.slptptr = top;
+    return ce;
+  }
+  const Counter& counter(const std::string& leaf) {
+    return *static_cast<const Counter*>(stats.find("iommu0." + leaf));
+  }
+};
+
+}  // namespace
+
+// Defaults: 1 GHz unit clock; pipeline 2 cycles, context cache, IOTLB and
+// paging-structure-cache lookups 1 cycle each.
+TEST_CASE("iommu unit: a cold translation is the sum of its lookups and its memory reads", "[system][iommu]") {
+  Bench b;
+  const Addr top = b.tables.new_domain_table();
+  b.tables.set_context(0x0018, b.context(1, top));
+  b.tables.map(top, 4, 0x40000000, 0x800000, 12, true, true);
+  Driver::Result r{};
+  std::vector<Probe::Seen> reads;
+  sc_core::sc_spawn([&] {
+    b.enable();
+    r = b.drv.dma_at(1000 * kNs, 0x0018, 0x40000040, false);
+  });
+  sc_core::sc_start();
+  REQUIRE(r.ok);
+  reads = b.walk_probe.seen;
+  // Root entry (2 qwords), context entry (2 qwords), then 4 paging entries.
+  REQUIRE(reads.size() == 8);
+  CHECK(reads[0].addr == b.tables.root_table());
+  CHECK(reads[0].arrival == (1000 + 2 + 1) * kNs);  // pipeline + context-cache lookup
+  for (std::size_t i = 1; i < 4; ++i) CHECK(reads[i].arrival == reads[i - 1].done);
+  CHECK(reads[4].addr == top);
+  CHECK(reads[4].arrival == reads[3].done + 2 * kNs);  // IOTLB then PSC lookup
+  for (std::size_t i = 5; i < 8; ++i) CHECK(reads[i].arrival == reads[i - 1].done);
+  REQUIRE(b.sink.seen.size() == 1);
+  CHECK(b.sink.seen[0].first == 0x800040);
+  CHECK(b.sink.seen[0].second == reads[7].done);
+  CHECK(r.done == reads[7].done);
+  CHECK(b.counter("walks").value() == 1);
+  CHECK(b.counter("walk_reads").value() == 8);
+
+  // The same page again: context cache and IOTLB hit, no reads.
+  Driver::Result r2{};
+  sc_core::sc_spawn([&] { r2 = b.drv.dma_at(3000 * kNs, 0x0018, 0x40000080, false); });
+  sc_core::sc_start();
+  CHECK(b.walk_probe.seen.size() == 8);
+  CHECK(r2.done == (3000 + 2 + 1 + 1) * kNs);
+  // Another page under the same PD: the level-2 PSC resumes the walk at the PT:
+  // one read.
+  b.tables.map(top, 4, 0x40001000, 0x801000, 12, true, true);
+  Driver::Result r3{};
+  sc_core::sc_spawn([&] { r3 = b.drv.dma_at(4000 * kNs, 0x0018, 0x40001000, false); });
+  sc_core::sc_start();
+  REQUIRE(b.walk_probe.seen.size() == 9);
+  CHECK(b.walk_probe.seen[8].arrival == (4000 + 2 + 1 + 1 + 1) * kNs);
+  CHECK(r3.done == b.walk_probe.seen[8].done);
+  CHECK(b.counter("psc_hits").value() == 1);
+}
+
+TEST_CASE("iommu unit: two misses to one page walk once", "[system][iommu]") {
+  Bench b;
+  const Addr top = b.tables.new_domain_table();
+  b.tables.set_context(0x0018, b.context(1, top));
+  b.tables.map(top, 4, 0x40000000, 0x800000, 12, true, true);
+  Driver::Result first{}, second{};
+  sc_core::sc_spawn([&] {
+    b.enable();
+    first = b.drv.dma_at(1000 * kNs, 0x0018, 0x40000000, false);
+    second = b.drv.dma_at(1001 * kNs, 0x0018, 0x40000800, false);  // during the first walk
+  });
+  sc_core::sc_start();
+  CHECK(b.counter("walks").value() == 1);
+  CHECK(b.counter("iotlb_hits").value() == 1);
+  CHECK(first.done > 1010 * kNs);
+  CHECK(second.done == first.done);  // waited for the first walk's fill
+  REQUIRE(b.sink.seen.size() == 2);
+  CHECK(b.sink.seen[1].first == 0x800800);
+}
+
+TEST_CASE("iommu unit: register-based invalidation at each granularity", "[system][iommu]") {
+  Bench b;
+  const Addr t1 = b.tables.new_domain_table(), t2 = b.tables.new_domain_table();
+  b.tables.set_context(0x0018, b.context(1, t1));
+  b.tables.set_context(0x0020, b.context(2, t2));
+  for (Addr p = 0; p < 4; ++p) {
+    b.tables.map(t1, 4, 0x1000 * p, 0x800000 + 0x1000 * p, 12, true, true);
+    b.tables.map(t2, 4, 0x1000 * p, 0x900000 + 0x1000 * p, 12, true, true);
+  }
+  const Addr iotlb_reg = b.unit.params().features.iro * 16 + 8;
+  const Addr iva_reg = iotlb_reg - 8;
+  auto warm = [&](Tick at) {
+    for (Addr p = 0; p < 4; ++p) {
+      b.drv.dma_at(at, 0x0018, 0x1000 * p, false);
+      b.drv.dma_at(at, 0x0020, 0x1000 * p, false);
+    }
+  };
+  std::vector<std::size_t> sizes;
+  std::uint64_t ccmd_after = 0, iotlb_after = 0;
+  sc_core::sc_spawn([&] {
+    b.enable();
+    warm(1000 * kNs);
+    sizes.push_back(b.unit.iotlb().size());  // 8
+    // Page-selective, DID 1, AM 1: pages 0 and 1 of domain 1.
+    b.drv.write(iva_reg, 0x0000 | 1, 8);
+    b.drv.write(iotlb_reg, (1ull << 63) | (3ull << 60) | (1ull << 32), 8);
+    sizes.push_back(b.unit.iotlb().size());  // 6
+    iotlb_after = b.drv.read(iotlb_reg, 8);
+    // Domain-selective, DID 2.
+    b.drv.write(iotlb_reg, (1ull << 63) | (2ull << 60) | (2ull << 32), 8);
+    sizes.push_back(b.unit.iotlb().size());  // 2
+    // Global.
+    b.drv.write(iotlb_reg, (1ull << 63) | (1ull << 60), 8);
+    sizes.push_back(b.unit.iotlb().size());  // 0
+    // Context cache: device-selective 00:04.0 (SID 0x20), then global.
+    sizes.push_back(b.unit.context_cache().size());  // 2
+    b.drv.write(reg::kCcmd, (1ull << 63) | (3ull << 61) | (0x20ull << 16) | 2, 8);
+    sizes.push_back(b.unit.context_cache().size());  // 1
+    ccmd_after = b.drv.read(reg::kCcmd, 8);
+    b.drv.write(reg::kCcmd, (1ull << 63) | (1ull << 61), 8);
+    sizes.push_back(b.unit.context_cache().size());  // 0
+  });
+  sc_core::sc_start();
+  CHECK(sizes == std::vector<std::size_t>{8, 6, 2, 0, 2, 1, 0});
+  CHECK((iotlb_after >> 63) == 0);          // IVT cleared
+  CHECK(((iotlb_after >> 57) & 3) == 3);    // IAIG: page-selective performed
+  CHECK((ccmd_after >> 63) == 0);           // ICC cleared
+  CHECK(((ccmd_after >> 59) & 3) == 3);     // CAIG: device-selective performed
+  CHECK(b.counter("iotlb_invalidations").value() == 3);
+  CHECK(b.counter("context_invalidations").value() == 2);
+}
+
+TEST_CASE("iommu unit: FPD suppresses recording of qualified faults only", "[system][iommu]") {
+  Bench b;
+  const Addr top = b.tables.new_domain_table();
+  b.tables.set_context(0x0018, b.context(1, top, /*fpd=*/true));
+  b.tables.set_context(0x0020, b.context(2, top, /*fpd=*/false));
+  std::vector<std::uint8_t> reasons;
+  std::uint64_t fsts = 0, frcd_hi = 0;
+  sc_core::sc_spawn([&] {
+    b.enable();
+    reasons.push_back(b.drv.dma_at(1000 * kNs, 0x0018, 0x5000, false).fault);  // not mapped, FPD: not recorded
+    fsts = b.drv.read(reg::kFsts);
+    reasons.push_back(b.drv.dma_at(2000 * kNs, 0x0020, 0x5000, true).fault);   // recorded
+    frcd_hi = b.drv.read(b.unit.params().features.fro * 16 + 8, 8);
+  });
+  sc_core::sc_start();
+  CHECK(reasons == std::vector<std::uint8_t>{0x6, 0x5});
+  CHECK(fsts == 0);  // nothing recorded
+  CHECK(b.counter("faults_suppressed").value() == 1);
+  CHECK(b.counter("faults_recorded").value() == 1);
+  CHECK((frcd_hi >> 63) == 1);                 // F
+  CHECK(((frcd_hi >> 32) & 0xff) == 0x5);      // FR
+  CHECK((frcd_hi & 0xffff) == 0x0020);         // SID
+  CHECK(((frcd_hi >> 62) & 1) == 0);           // T = 0: write
+  CHECK(b.sink.seen.empty());                  // nothing reached memory
+}
+
+TEST_CASE("iommu unit: bad register accesses get error responses", "[system][iommu]") {
+  Bench b;
+  std::vector<tlm::tlm_response_status> st;
+  std::uint64_t cap_after = 0, cap_before = 0;
+  sc_core::sc_spawn([&] {
+    std::uint64_t v = 0;
+    st.push_back(b.drv.reg(0x2, 4, v, false));      // misaligned
+    st.push_back(b.drv.reg(0x10000, 4, v, false));  // beyond the block
+    cap_before = b.drv.read(reg::kCap, 8);
+    v = ~0ull;
+    st.push_back(b.drv.reg(reg::kCap, 8, v, true));  // read-only: ignored
+    cap_after = b.drv.read(reg::kCap, 8);
+  });
+  sc_core::sc_start();
+  REQUIRE(st.size() == 3);
+  CHECK(st[0] == tlm::TLM_ADDRESS_ERROR_RESPONSE);
+  CHECK(st[1] == tlm::TLM_ADDRESS_ERROR_RESPONSE);
+  CHECK(st[2] == tlm::TLM_OK_RESPONSE);
+  CHECK(cap_after == cap_before);
+  CHECK(cap_before == make_cap(b.unit.params().features));
+}
