@@ -1,6 +1,8 @@
 // The remapping unit through its sockets: timing composition of a walk,
 // coalesced misses, register-based invalidation, FPD, register access errors.
 // Each test case elaborates its own model (one process per case under CTest).
+#include <map>
+#include <random>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -129,7 +131,7 @@ struct Bench {
   explicit Bench(const std::string& unit_yaml = "")
       : mem("mem", memory_params(), stats),
         unit("iommu0", unit_params(unit_yaml), stats, 1),
-        tables(0x100000, 1 << 20, [this](Addr pa, std::uint64_t v) { mem.store().write_le(pa, v, 8); }) {
+        tables(0x100000, 16 << 20, [this](Addr pa, std::uint64_t v) { mem.store().write_le(pa, v, 8); }) {
     drv.regs.bind(unit.regs);
     drv.dma.bind(unit.dma_in);
     unit.mem.bind(walk_probe.in);
@@ -325,4 +327,114 @@ TEST_CASE("iommu unit: bad register accesses get error responses", "[system][iom
   CHECK(st[2] == tlm::TLM_OK_RESPONSE);
   CHECK(cap_after == cap_before);
   CHECK(cap_before == make_cap(b.unit.params().features));
+}
+
+// Random tables and random requests through the whole unit (small caches, so
+// that entries are evicted and walks resume from the paging-structure caches):
+// every request either faults with the reason the tables imply or reaches
+// exactly the address they map.
+TEST_CASE("iommu unit: random tables and requests translate or fault as the tables say", "[system][iommu]") {
+  Bench b("unit: {iotlb: {entries: 16, ways: 4}, context_cache: {entries: 2}, psc: {entries: 4, policy: fifo}}");
+  std::mt19937_64 rng(42);
+  struct Page {
+    Addr pa;
+    unsigned shift;
+    bool r, w;
+  };
+  // Domain 1: devices 00:03.0 and 00:05.0 (shared); domain 2: 00:04.0;
+  // 00:06.0 is pass-through.
+  std::map<std::uint16_t, std::map<Addr, Page>> pages;  // did -> page base -> page
+  const Addr t1 = b.tables.new_domain_table(), t2 = b.tables.new_domain_table();
+  b.tables.set_context(0x0018, b.context(1, t1));
+  b.tables.set_context(0x0028, b.context(1, t1));
+  b.tables.set_context(0x0020, b.context(2, t2));
+  ContextEntry pt = b.context(3, 0);
+  pt.tt = kTtPassThrough;
+  b.tables.set_context(0x0030, pt);
+  const std::map<std::uint16_t, std::uint16_t> did_of = {{0x18, 1}, {0x28, 1}, {0x20, 2}};
+  for (std::uint16_t did : {1, 2}) {
+    const Addr top = did == 1 ? t1 : t2;
+    for (int i = 0; i < 150; ++i) {
+      const Addr iova = (rng() % (1u << 20)) << 12;  // below 4 GiB
+      if (pages[did].count(iova)) continue;
+      const unsigned perm = 1 + rng() % 3;  // r, w or rw
+      Page p{(0x10000000 + (rng() % (1u << 18))) << 12, 12, (perm & 1) != 0, (perm & 2) != 0};
+      b.tables.map(top, 4, iova, p.pa, 12, p.r, p.w);
+      pages[did][iova] = p;
+    }
+    for (int i = 0; i < 8; ++i) {
+      const Addr iova = (Addr(1) << 33) + ((rng() % 512) << 21);  // 2 MiB pages above 8 GiB
+      if (pages[did].count(iova)) continue;
+      Page p{(rng() % 4096) << 21, 21, true, (rng() & 1) != 0};
+      b.tables.map(top, 4, iova, p.pa, 21, p.r, p.w);
+      pages[did][iova] = p;
+    }
+  }
+  struct Req {
+    std::uint16_t sid;
+    Addr iova;
+    bool write;
+  };
+  std::vector<Req> reqs;
+  const std::uint16_t sids[] = {0x18, 0x28, 0x20, 0x30};
+  for (int i = 0; i < 3000; ++i) {
+    const std::uint16_t sid = sids[rng() % 4];
+    const std::uint16_t did = sid == 0x30 ? 1 : did_of.at(sid);
+    Addr iova;
+    const unsigned kind = rng() % 10;
+    if (kind < 7) {  // a mapped page
+      auto it = pages[did].begin();
+      std::advance(it, rng() % pages[did].size());
+      iova = it->first + ((rng() % ((Addr(1) << it->second.shift) / 64)) * 64);
+    } else if (kind < 9) {
+      iova = (rng() % (Addr(1) << 26)) * 64;  // anywhere below 4 GiB
+    } else {
+      iova = (Addr(1) << 48) + (rng() % 1024) * 64;  // beyond the 48-bit AGAW
+    }
+    reqs.push_back({sid, iova, (rng() & 1) != 0});
+  }
+  std::vector<Driver::Result> got;
+  sc_core::sc_spawn([&] {
+    b.enable();
+    for (std::size_t i = 0; i < reqs.size(); ++i)
+      got.push_back(b.drv.dma_at((1000 + i * 500) * kNs, reqs[i].sid, reqs[i].iova, reqs[i].write));
+  });
+  sc_core::sc_start();
+  REQUIRE(got.size() == reqs.size());
+  std::size_t sink_i = 0, faults = 0;
+  for (std::size_t i = 0; i < reqs.size(); ++i) {
+    const Req& q = reqs[i];
+    INFO("request " << i << " sid " << q.sid << " iova " << std::hex << q.iova << (q.write ? " write" : " read"));
+    std::uint8_t want_fault = 0;
+    Addr want_pa = q.iova;
+    if (q.sid != 0x30) {
+      const auto& m = pages[did_of.at(q.sid)];
+      const Page* hit = nullptr;
+      Addr base = 0;
+      for (unsigned shift : {12u, 21u}) {
+        base = q.iova & ~((Addr(1) << shift) - 1);
+        auto it = m.find(base);
+        if (it != m.end() && it->second.shift == shift) {
+          hit = &it->second;
+          break;
+        }
+      }
+      if (q.iova >> 48) want_fault = 0x4;
+      else if (!hit || (q.write ? !hit->w : !hit->r)) want_fault = q.write ? 0x5 : 0x6;
+      else want_pa = hit->pa + (q.iova - base);
+    }
+    if (want_fault) {
+      ++faults;
+      CHECK_FALSE(got[i].ok);
+      CHECK(int(got[i].fault) == int(want_fault));
+    } else {
+      CHECK(got[i].ok);
+      REQUIRE(sink_i < b.sink.seen.size());
+      CHECK(b.sink.seen[sink_i++].first == want_pa);
+    }
+  }
+  CHECK(sink_i == b.sink.seen.size());
+  CHECK(faults > 300);  // the mix really exercises faults
+  CHECK(b.counter("psc_hits").value() > 0);
+  CHECK(b.counter("iotlb_hits").value() > 0);
 }
