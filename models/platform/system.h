@@ -43,6 +43,9 @@ class System : public sc_core::sc_module {
   const DmaTotals& totals() const { return totals_; }
   const MemoryController& memory() const { return *mem_; }
   const RemappingUnit& iommu() const { return *iommu_; }
+  // The bytes of physical memory, for untimed set-up before a run (as a loader
+  // would write them).
+  SparseMemory& physical_memory() { return mem_->store(); }
   const std::vector<std::unique_ptr<Endpoint>>& endpoints() const { return endpoints_; }
 
   // Runs to completion (or to simulation.end_ns). Returns the final time: the
