@@ -38,7 +38,10 @@ class RootComplex : public sc_core::sc_module {
   static constexpr Addr kMsiBase = 0xFEE00000;
   static constexpr Addr kMsiLimit = 0xFEEFFFFF;
 
-  tlm_utils::multi_passthrough_target_socket<RootComplex> from_links;
+  // (Zero links is a valid platform: a host-only trace.)
+  tlm_utils::multi_passthrough_target_socket<RootComplex, 32, tlm::tlm_base_protocol_types, 0,
+                                             sc_core::SC_ZERO_OR_MORE_BOUND>
+      from_links;
   tlm_utils::simple_initiator_socket<RootComplex> to_memory;
   tlm_utils::simple_target_socket<RootComplex> mmio_in;
   tlm_utils::multi_passthrough_initiator_socket<RootComplex, 32, tlm::tlm_base_protocol_types, 0,

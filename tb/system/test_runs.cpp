@@ -121,3 +121,21 @@ TEST_CASE("run: legacy remapping set up from a trace gives the expected log", "[
   CHECK(stats["system.iommu0.device_00_05_0.faults"] == 1);
   fs::remove_all(out);
 }
+
+// CAP/ECAP given raw (as Linux prints them) make the unit report exactly those
+// values; a host-only trace (no endpoints) runs.
+TEST_CASE("run: a unit built from raw CAP and ECAP reports them", "[system]") {
+  const std::string dir = temp_dir();
+  write_file(dir + "/c.yaml", "platform:\n  iommus:\n    - name: iommu0\n      cap: 0xd2078c10780c06\n"
+                              "      ecap: 0xf020c1\n");
+  write_file(dir + "/t.trace", "iommusim-trace 1\n0 host mmio_r addr=0xfed90008 size=8\n"
+                               "+0 host mmio_r addr=0xfed90010 size=8\n");
+  auto r = run_cli("run " + dir + "/c.yaml --trace " + dir + "/t.trace --txn-log " + dir + "/log.csv --out " + dir +
+                   "/out");
+  REQUIRE(r.status == 0);
+  CHECK(slurp(dir + "/log.csv") ==
+        "seq,issue_ns,done_ns,source,op,addr,size,pasid,status,pa,data,fault_reason,vector,dest\n"
+        "0,0,21,host,mmio_r,0xfed90008,8,,ok,,0xd2078c10780c06,,,\n"
+        "1,21,42,host,mmio_r,0xfed90010,8,,ok,,0xf020c1,,,\n");
+  fs::remove_all(dir);
+}
