@@ -59,6 +59,7 @@ std::string stem_of(const std::string& path) { return fs::path(path).stem().stri
 
 Config load_config(const RunOptions& o) {
   Config cfg = o.config.empty() ? Config::empty() : Config::from_file(o.config);
+  System::add_default_components(cfg);  // before the overrides, so that --set iommu0.x=... reaches them
   for (const std::string& s : o.sets) cfg.apply_override(s);
   if (o.seed) cfg.apply_override(fmt::format("simulation.seed={}", *o.seed));
   return cfg;

@@ -41,9 +41,10 @@ Iotlb::Iotlb(const IotlbParams& p, std::uint64_t seed) : p_(p) {
   }
 }
 
-const IotlbEntry* Iotlb::lookup(std::uint16_t did, Addr iova, Tick* ready) {
+const IotlbEntry* Iotlb::lookup(std::uint16_t did, Addr iova, Tick* ready, std::uint32_t pasid) {
   for (unsigned shift : {30u, 21u, 12u}) {
-    if (const IotlbEntry* e = array_for(shift).lookup({did, static_cast<std::uint8_t>(shift), iova >> shift}, ready)) {
+    if (const IotlbEntry* e =
+            array_for(shift).lookup({did, static_cast<std::uint8_t>(shift), pasid, iova >> shift}, ready)) {
       ++hits_;
       ++size_hits_[slot(shift)];
       return e;
@@ -53,8 +54,8 @@ const IotlbEntry* Iotlb::lookup(std::uint16_t did, Addr iova, Tick* ready) {
   return nullptr;
 }
 
-void Iotlb::insert(std::uint16_t did, Addr iova, const IotlbEntry& e, Tick ready) {
-  array_for(e.shift).insert({did, e.shift, iova >> e.shift}, e, ready);
+void Iotlb::insert(std::uint16_t did, Addr iova, const IotlbEntry& e, Tick ready, std::uint32_t pasid) {
+  array_for(e.shift).insert({did, e.shift, pasid, iova >> e.shift}, e, ready);
 }
 
 template <class Pred>

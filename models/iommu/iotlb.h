@@ -41,18 +41,28 @@ struct IotlbEntry {
   Addr frame = 0;        // host physical address of the page
   std::uint8_t shift = 12;  // log2 page size: 12, 21, 30
   bool r = false, w = false;
+  bool x = true;     // first level: not XD
+  bool user = true;  // first level: U/S = 1 (user requests allowed)
 };
+
+// Legacy-mode entries carry no PASID (kNoPasid); scalable-mode entries are
+// tagged with the PASID the request used (its own or RID_PASID).
+inline constexpr std::uint32_t kNoPasid = 0xffffffffu;
 
 struct IotlbKey {
   std::uint16_t did = 0;
   std::uint8_t shift = 12;
+  std::uint32_t pasid = kNoPasid;
   Addr vpn = 0;  // iova >> shift
-  bool operator==(const IotlbKey& o) const { return did == o.did && shift == o.shift && vpn == o.vpn; }
+  bool operator==(const IotlbKey& o) const {
+    return did == o.did && shift == o.shift && pasid == o.pasid && vpn == o.vpn;
+  }
 };
 
 struct IotlbKeyHash {
   std::size_t operator()(const IotlbKey& k) const {
-    return std::hash<std::uint64_t>()(k.vpn * 0x9e3779b97f4a7c15ull ^ (std::uint64_t(k.did) << 8) ^ k.shift);
+    return std::hash<std::uint64_t>()(k.vpn * 0x9e3779b97f4a7c15ull ^ (std::uint64_t(k.did) << 8) ^ k.shift ^
+                                      (std::uint64_t(k.pasid) << 24));
   }
 };
 
@@ -64,10 +74,11 @@ class Iotlb {
 
   // The entry translating `iova` in domain `did`, or null (counted as a hit or
   // a miss). `ready` receives the entry's fill time.
-  const IotlbEntry* lookup(std::uint16_t did, Addr iova, Tick* ready);
-  void insert(std::uint16_t did, Addr iova, const IotlbEntry& e, Tick ready);
+  const IotlbEntry* lookup(std::uint16_t did, Addr iova, Tick* ready, std::uint32_t pasid = kNoPasid);
+  void insert(std::uint16_t did, Addr iova, const IotlbEntry& e, Tick ready, std::uint32_t pasid = kNoPasid);
 
-  // Each returns the number of entries removed; `examined` (optional) receives
+  // Domain and page scopes cover every PASID of the domain. Each returns the
+  // number of entries removed; `examined` (optional) receives
   // the number of entries looked at, for invalidation timing.
   std::size_t invalidate_global(std::size_t* examined = nullptr);
   std::size_t invalidate_domain(std::uint16_t did, std::size_t* examined = nullptr);

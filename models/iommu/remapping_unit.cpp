@@ -6,6 +6,8 @@
 
 #include "common/sc_time_conv.h"
 #include "iommu/context_lookup.h"
+#include "iommu/fl_walker.h"
+#include "iommu/sm_lookup.h"
 #include "iommu/registers.h"
 #include "iommu/sl_pte.h"
 #include "iommu/sl_walker.h"
@@ -35,6 +37,7 @@ RemappingUnit::RemappingUnit(sc_core::sc_module_name name, const RemappingUnitPa
       cycle_ps_(period_from_mhz(p.clock_mhz)),
       regfile_(p.features),
       cc_(p.context_cache, seed),
+      pasid_cache_(p.pasid_cache, seed + 8),
       iotlb_(p.iotlb, seed + 16),
       psc_(p.psc, seed + 32),
       walkers_(p.walker_slots),
@@ -48,6 +51,9 @@ RemappingUnit::RemappingUnit(sc_core::sc_module_name name, const RemappingUnitPa
       fault_events_(IOMMU_COUNTER("fault_events", "Fault event interrupts generated (FEDATA to FEADDR)")),
       cc_hits_(IOMMU_COUNTER("context_cache_hits", "Context-cache hits")),
       cc_misses_(IOMMU_COUNTER("context_cache_misses", "Context-cache misses")),
+      pasid_hits_(IOMMU_COUNTER("pasid_cache_hits", "Scalable mode: PASID-entry cache hits")),
+      pasid_misses_(IOMMU_COUNTER("pasid_cache_misses", "Scalable mode: PASID-entry cache misses (table lookups)")),
+      fl_walks_(IOMMU_COUNTER("fl_walks", "Scalable mode: first-level (and nested) walks")),
       iotlb_hits_(IOMMU_COUNTER("iotlb_hits", "IOTLB hits")),
       iotlb_misses_(IOMMU_COUNTER("iotlb_misses", "IOTLB misses")),
       psc_hits_(IOMMU_COUNTER("psc_hits", "Paging-structure-cache hits (a walk resumed below the top)")),
@@ -128,14 +134,17 @@ void RemappingUnit::execute_commands() {
       case Command::Kind::ContextInvalidate:
         ++cc_invalidations_;
         switch (c.context.granularity) {
+          // (The PASID-entry cache follows the context cache until the
+          // PASID-granular queued invalidations exist.)
           case ContextGranularity::Global:
-            removed = cc_.invalidate_global();
+            removed = cc_.invalidate_global() + pasid_cache_.invalidate_global();
             break;
           case ContextGranularity::Domain:
-            removed = cc_.invalidate_domain(c.context.did);
+            removed = cc_.invalidate_domain(c.context.did) + pasid_cache_.invalidate_domain(c.context.did);
             break;
           case ContextGranularity::Device:
-            removed = cc_.invalidate_device(c.context.sid, c.context.fm);
+            removed = cc_.invalidate_device(c.context.sid, c.context.fm) +
+                      pasid_cache_.invalidate_device(c.context.sid, c.context.fm);
             break;
           case ContextGranularity::Reserved:
             break;
@@ -246,11 +255,12 @@ bool RemappingUnit::context_of(std::uint16_t sid, Tick& t, ContextEntry& ce, Out
   return true;
 }
 
-void RemappingUnit::walk(const ContextEntry& ce, Addr iova, bool write, Tick& t, Outcome& out) {
+void RemappingUnit::walk(std::uint16_t did, Addr top, unsigned levels, std::uint32_t pasid, const Request& q,
+                         Tick& t, Outcome& out) {
+  const Addr iova = q.iova;
   t += cycle_ps_ * p_.psc.latency_cycles;
-  const unsigned levels = ce.levels();
   PscHit hit{};
-  const bool resumed = psc_.lookup(ce.did, iova, levels, hit);
+  const bool resumed = psc_.lookup(did, iova, levels, hit);
   if (resumed) {
     ++psc_hits_;
     t = std::max(t, hit.ready);
@@ -262,7 +272,7 @@ void RemappingUnit::walk(const ContextEntry& ce, Addr iova, bool write, Tick& t,
   walker_wait_ += start - t;
   TimedTableReader<decltype(mem)> reader(mem, start);
   SlWalkParams wp;
-  wp.table = ce.slptptr;
+  wp.table = top;
   wp.levels = levels;
   wp.haw = p_.features.haw;
   wp.sp_2m = p_.features.sp_2m;
@@ -270,7 +280,7 @@ void RemappingUnit::walk(const ContextEntry& ce, Addr iova, bool write, Tick& t,
   wp.mgaw = p_.features.mgaw;
   wp.sc = p_.features.sc;
   wp.dt = p_.features.dt;
-  const SlWalkResult w = walk_second_level(reader, wp, iova, write, !write, resumed ? hit.level - 1 : 0,
+  const SlWalkResult w = walk_second_level(reader, wp, iova, q.write, !q.write, resumed ? hit.level - 1 : 0,
                                            resumed ? hit.entry.table : 0, resumed ? hit.entry.r : true,
                                            resumed ? hit.entry.w : true);
   t = reader.time();
@@ -282,62 +292,197 @@ void RemappingUnit::walk(const ContextEntry& ce, Addr iova, bool write, Tick& t,
   // Fill the paging-structure caches with the non-leaf entries read, each with
   // the permissions accumulated from the top down to it.
   bool r = resumed ? hit.entry.r : true, wr = resumed ? hit.entry.w : true;
-  for (const SlStep& s : w.steps) {
-    const SlPte e = SlPte::decode(s.entry);
-    if (!e.present() || SlPte::is_leaf(s.level, e.ps) || s.level < PagingStructureCache::kMinLevel) break;
-    if (sl_reserved_mask(s.level, e.ps, p_.features.haw) & s.entry) break;
+  for (const SlStep& st : w.steps) {
+    const SlPte e = SlPte::decode(st.entry);
+    if (!e.present() || SlPte::is_leaf(st.level, e.ps) || st.level < PagingStructureCache::kMinLevel) break;
+    if (sl_reserved_mask(st.level, e.ps, p_.features.haw) & st.entry) break;
     r = r && e.r;
     wr = wr && e.w;
-    psc_.insert(ce.did, iova, s.level, {e.addr & haw_mask(p_.features.haw), r, wr}, t);
+    psc_.insert(did, iova, st.level, {e.addr & haw_mask(p_.features.haw), r, wr}, t);
   }
   if (!w.ok) {
-    out.fault = w.fault;
-    out.fpd = ce.fpd;
+    out.fault = pasid == kNoPasid ? w.fault : sm_fault_from_sl(w.fault);
     return;
   }
   const unsigned shift = log2_exact(w.page_size);
-  iotlb_.insert(ce.did, iova, {w.pa & ~(w.page_size - 1), static_cast<std::uint8_t>(shift), w.r, w.w}, t);
+  iotlb_.insert(did, iova, {w.pa & ~(w.page_size - 1), static_cast<std::uint8_t>(shift), w.r, w.w}, t, pasid);
   out.ok = true;
   out.pa = w.pa;
 }
 
-RemappingUnit::Outcome RemappingUnit::translate(std::uint16_t sid, Addr iova, bool write, Tick t) {
+RemappingUnit::Outcome RemappingUnit::translate(const Request& q, Tick t) {
+  const RootTablePointer root = regfile_.root_table().value_or(RootTablePointer{});
+  if (root.ttm == reg::kTtmScalable && p_.features.smts) return translate_scalable(q, t);
+  return translate_legacy(q, t);
+}
+
+RemappingUnit::Outcome RemappingUnit::translate_legacy(const Request& q, Tick t) {
   Outcome out;
   t += cycle_ps_ * p_.pipeline_cycles;
   ContextEntry ce;
-  if (!context_of(sid, t, ce, out)) {
+  if (!context_of(q.sid, t, ce, out)) {
     out.done = t;
     return out;
   }
   out.did = ce.did;
   out.did_known = true;
+  out.fpd = ce.fpd;
   if (ce.tt == kTtPassThrough) {
     ++passthrough_;
     out.ok = true;
-    out.pa = iova;
+    out.pa = q.iova;
     out.done = t;
     return out;
   }
   t += cycle_ps_ * p_.iotlb.latency_cycles();
   Tick ready = 0;
-  if (const IotlbEntry* e = iotlb_.lookup(ce.did, iova, &ready)) {
+  if (const IotlbEntry* e = iotlb_.lookup(ce.did, q.iova, &ready)) {
     ++iotlb_hits_;
     t = std::max(t, ready);
     out.done = t;
     // Permissions of the cached translation (VT-d 6.2.3: R/W as walked).
-    if (write ? !e->w : !e->r) {
-      out.fault = write ? FaultReason::kWriteNoPermission : FaultReason::kReadNoPermission;
-      out.fpd = ce.fpd;
+    if (q.write ? !e->w : !e->r) {
+      out.fault = q.write ? FaultReason::kWriteNoPermission : FaultReason::kReadNoPermission;
       return out;
     }
     out.ok = true;
-    out.pa = e->frame | (iova & ((Addr(1) << e->shift) - 1));
+    out.pa = e->frame | (q.iova & ((Addr(1) << e->shift) - 1));
     return out;
   }
   ++iotlb_misses_;
   domain_stats(ce.did).iotlb_misses->operator++();
-  device_stats(sid).iotlb_misses->operator++();
-  walk(ce, iova, write, t, out);
+  device_stats(q.sid).iotlb_misses->operator++();
+  walk(ce.did, ce.slptptr, ce.levels(), kNoPasid, q, t, out);
+  out.done = t;
+  return out;
+}
+
+bool RemappingUnit::pasid_entry_of(const Request& q, Tick& t, PasidCacheEntry& pce, Outcome& out) {
+  t += cycle_ps_ * p_.pasid_cache.latency_cycles;
+  const PasidCacheKey key{q.sid, q.has_pasid, q.pasid};
+  Tick ready = 0;
+  if (const PasidCacheEntry* hit = pasid_cache_.lookup(key, &ready)) {
+    ++pasid_hits_;
+    t = std::max(t, ready);
+    pce = *hit;
+    return true;
+  }
+  ++pasid_misses_;
+  ++context_walks_;
+  const Tick start = walkers_.acquire(t);
+  walker_wait_ += start - t;
+  TimedTableReader<decltype(mem)> reader(mem, start);
+  const RootTablePointer root = regfile_.root_table().value_or(RootTablePointer{});
+  SmCaps caps;
+  caps.flts = p_.features.flts;
+  caps.slts = p_.features.slts;
+  caps.nest = p_.features.nest;
+  caps.pt = p_.features.pt;
+  caps.sagaw = static_cast<std::uint8_t>(p_.features.sagaw);
+  caps.fl5lp = p_.features.fl5lp;
+  const SmLookup sl = lookup_scalable(reader, root.address, q.sid, q.has_pasid, q.pasid, p_.features.haw, caps);
+  t = reader.time();
+  walkers_.occupy_until(t);
+  walk_reads_ += reader.reads();
+  if (!sl.ok) {
+    out.fault = sl.fault;
+    out.fpd = sl.fpd;
+    return false;
+  }
+  pce = {sl.pe, sl.pasid, sl.fpd};
+  pasid_cache_.insert(key, pce, t);
+  return true;
+}
+
+void RemappingUnit::walk_first_level(const PasidCacheEntry& pce, const Request& q, Tick& t, Outcome& out) {
+  const PasidEntry& pe = pce.pe;
+  ++walks_;
+  ++fl_walks_;
+  const Tick start = walkers_.acquire(t);
+  walker_wait_ += start - t;
+  TimedTableReader<decltype(mem)> reader(mem, start);
+  FlWalkParams fp;
+  fp.table = pe.flptptr;
+  fp.levels = pe.fl_levels();
+  fp.haw = p_.features.haw;
+  fp.sp_1g = p_.features.fl1gp;
+  fp.sre = pe.sre;
+  fp.ere = pe.ere;
+  fp.wpe = pe.wpe;
+  fp.nxe = pe.nxe;
+  FlStage2 table_stage, output_stage;
+  if (pe.pgtt == kPgttNested) {
+    // Nested (VT-d 3.8): first-level table pointers and the output are
+    // guest-physical, translated by the second-level tables of the entry.
+    SlWalkParams sp;
+    sp.table = pe.slptptr;
+    sp.levels = pe.sl_levels();
+    sp.haw = p_.features.haw;
+    sp.sp_2m = p_.features.sp_2m;
+    sp.sp_1g = p_.features.sp_1g;
+    sp.mgaw = p_.features.mgaw;
+    sp.sc = p_.features.sc;
+    sp.dt = p_.features.dt;
+    table_stage = make_sl_stage2(reader, sp, false);
+    output_stage = make_sl_stage2(reader, sp, q.write);
+  }
+  const FlWalkResult w =
+      iommusim::walk_first_level(reader, fp, q.iova, q.write, q.exec, q.priv, table_stage, output_stage);
+  t = reader.time();
+  walkers_.occupy_until(t);
+  walk_reads_ += reader.reads();
+  reads_per_walk_.sample(reader.reads());
+  walk_latency_.sample(t - start);
+  if (!w.ok) {
+    out.fault = w.fault;
+    return;
+  }
+  const unsigned shift = log2_exact(w.page_size);
+  iotlb_.insert(pe.did, q.iova,
+                {w.pa & ~(w.page_size - 1), static_cast<std::uint8_t>(shift), w.r, w.w, w.x, w.user}, t, pce.pasid);
+  out.ok = true;
+  out.pa = w.pa;
+}
+
+RemappingUnit::Outcome RemappingUnit::translate_scalable(const Request& q, Tick t) {
+  Outcome out;
+  t += cycle_ps_ * p_.pipeline_cycles;
+  PasidCacheEntry pce;
+  if (!pasid_entry_of(q, t, pce, out)) {
+    out.done = t;
+    return out;
+  }
+  const PasidEntry& pe = pce.pe;
+  out.did = pe.did;
+  out.did_known = true;
+  out.fpd = pce.fpd;
+  if (pe.pgtt == kPgttPassThrough) {
+    ++passthrough_;
+    out.ok = true;
+    out.pa = q.iova;
+    out.done = t;
+    return out;
+  }
+  t += cycle_ps_ * p_.iotlb.latency_cycles();
+  Tick ready = 0;
+  if (const IotlbEntry* e = iotlb_.lookup(pe.did, q.iova, &ready, pce.pasid)) {
+    // A cached translation that does not permit this access is walked again,
+    // so that the fault reported is the one the tables give.
+    const bool ok = (q.write ? e->w : e->r) && (!q.exec || e->x) && (q.priv || e->user);
+    if (ok) {
+      ++iotlb_hits_;
+      t = std::max(t, ready);
+      out.ok = true;
+      out.pa = e->frame | (q.iova & ((Addr(1) << e->shift) - 1));
+      out.done = t;
+      return out;
+    }
+  }
+  ++iotlb_misses_;
+  domain_stats(pe.did).iotlb_misses->operator++();
+  device_stats(q.sid).iotlb_misses->operator++();
+  if (pe.uses_first_level()) walk_first_level(pce, q, t, out);
+  else walk(pe.did, pe.slptptr, pe.sl_levels(), pce.pasid, q, t, out);
   out.done = t;
   return out;
 }
@@ -382,7 +527,17 @@ void RemappingUnit::dma(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay
 
   ++translations_;
   device_stats(sid).translations->operator++();
-  const Outcome o = translate(sid, iova, write, arrival);
+  Request q;
+  q.sid = sid;
+  q.iova = iova;
+  q.write = write;
+  if (attr) {
+    q.has_pasid = attr->has_pasid;
+    q.pasid = attr->pasid;
+    q.exec = attr->exec;
+    q.priv = attr->priv;
+  }
+  const Outcome o = translate(q, arrival);
   if (o.did_known) domain_stats(o.did).translations->operator++();
   latency_.sample(o.done - arrival);
   delay = to_sc_time(o.done - now);

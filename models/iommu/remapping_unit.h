@@ -38,6 +38,7 @@
 #include "iommu/fault_reason.h"
 #include "iommu/iotlb.h"
 #include "iommu/paging_structure_cache.h"
+#include "iommu/pasid_cache.h"
 #include "iommu/register_file.h"
 #include "iommu/unit_params.h"
 #include "pcie/tag_pool.h"
@@ -59,6 +60,7 @@ class RemappingUnit : public sc_core::sc_module {
   const RegisterFile& register_file() const { return regfile_; }
   const Iotlb& iotlb() const { return iotlb_; }
   const ContextCache& context_cache() const { return cc_; }
+  const PasidCache& pasid_cache() const { return pasid_cache_; }
   const PagingStructureCache& psc() const { return psc_; }
 
  private:
@@ -74,10 +76,29 @@ class RemappingUnit : public sc_core::sc_module {
 
   void reg_access(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   void dma(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
-  Outcome translate(std::uint16_t sid, Addr iova, bool write, Tick t);
+  // What the translation needs to know of a request.
+  struct Request {
+    std::uint16_t sid = 0;
+    Addr iova = 0;
+    bool write = false;
+    bool has_pasid = false;
+    std::uint32_t pasid = 0;
+    bool exec = false, priv = false;
+  };
+  Outcome translate(const Request& q, Tick t);
+  // Legacy mode (RTADDR.TTM = 00b).
+  Outcome translate_legacy(const Request& q, Tick t);
   // Resolves the context entry of `sid` at time t (cache or table reads).
   bool context_of(std::uint16_t sid, Tick& t, ContextEntry& ce, Outcome& out);
-  void walk(const ContextEntry& ce, Addr iova, bool write, Tick& t, Outcome& out);
+  // Second-level walk from `top` (levels) for domain `did`, through the PSCs;
+  // fills the IOTLB under `pasid`.
+  void walk(std::uint16_t did, Addr top, unsigned levels, std::uint32_t pasid, const Request& q, Tick& t,
+            Outcome& out);
+  // Scalable mode (RTADDR.TTM = 01b): PASID entry, then PGTT decides.
+  Outcome translate_scalable(const Request& q, Tick t);
+  bool pasid_entry_of(const Request& q, Tick& t, PasidCacheEntry& pe, Outcome& out);
+  void walk_first_level(const PasidCacheEntry& pce, const Request& q, Tick& t, Outcome& out);
+
   void record(const Outcome& o, std::uint16_t sid, Addr iova, bool write, const PcieAttr* attr);
   void execute_commands();
   void fault_event();
@@ -96,6 +117,7 @@ class RemappingUnit : public sc_core::sc_module {
   Tick cycle_ps_;
   RegisterFile regfile_;
   ContextCache cc_;
+  PasidCache pasid_cache_;
   Iotlb iotlb_;
   PagingStructureCache psc_;
   TagPool walkers_;
@@ -109,6 +131,9 @@ class RemappingUnit : public sc_core::sc_module {
   Counter& fault_events_;
   Counter& cc_hits_;
   Counter& cc_misses_;
+  Counter& pasid_hits_;
+  Counter& pasid_misses_;
+  Counter& fl_walks_;
   Counter& iotlb_hits_;
   Counter& iotlb_misses_;
   Counter& psc_hits_;

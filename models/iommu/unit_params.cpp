@@ -1,5 +1,7 @@
 #include "iommu/unit_params.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "common/error.h"
@@ -36,8 +38,7 @@ void refuse_unbuilt(ConfigNode& n, const std::string& key, const UnitFeatures& f
     const char* what;
   } unbuilt[] = {
       {f.qi, "queued invalidation (ECAP.QI)"},       {f.ir, "interrupt remapping (ECAP.IR)"},
-      {f.dt, "Device-TLBs (ECAP.DT)"},               {f.smts, "scalable-mode translation (ECAP.SMTS)"},
-      {f.pasid, "PASID (ECAP.PASID)"},               {f.nest, "nested translation (ECAP.NEST)"},
+      {f.dt, "Device-TLBs (ECAP.DT)"},
       {f.plmr || f.phmr, "protected memory regions (CAP.PLMR/PHMR)"},
   };
   for (const auto& u : unbuilt)
@@ -62,11 +63,11 @@ RemappingUnitParams RemappingUnitParams::from_config(ConfigNode n, unsigned addr
     } catch (const InputError& e) {
       n.fail("cap", e.what());
     }
-    p.features.haw = static_cast<unsigned>(n.u64("haw", address_width, 32, 52));
+    p.features.haw = static_cast<unsigned>(n.u64("haw", std::min(address_width, 52u), 32, 52));
     refuse_unbuilt(n, "ecap", p.features);
   } else {
     ConfigNode f = n.child("features");
-    UnitFeatures d = default_unit_features(address_width);
+    UnitFeatures d = default_unit_features(std::min(address_width, 52u));  // VT-d HAW is at most 52
     UnitFeatures& u = p.features;
     u = d;
     u.haw = static_cast<unsigned>(f.u64("haw", d.haw, 32, 52));
@@ -82,6 +83,15 @@ RemappingUnitParams RemappingUnitParams::from_config(ConfigNode n, unsigned addr
     u.cm = f.boolean("cm", d.cm);
     u.rwbf = f.boolean("rwbf", d.rwbf);
     u.sc = f.boolean("sc", d.sc);
+    // Scalable mode (VT-d 3.x scalable-mode translation, 9.4-9.7 structures).
+    u.smts = f.boolean("smts", d.smts);
+    u.flts = f.boolean("flts", u.smts);
+    u.slts = f.boolean("slts", u.smts);
+    u.nest = f.boolean("nest", u.smts);
+    u.pasid = f.boolean("pasid", u.smts);
+    u.pss = static_cast<unsigned>(f.u64("pss", u.pasid ? 19 : 0, 0, 19));
+    u.fl1gp = f.boolean("fl1gp", u.flts);
+    u.fl5lp = f.boolean("fl5lp", u.flts);
     assign_register_layout(u);
     try {
       validate_features(u);
@@ -94,6 +104,7 @@ RemappingUnitParams RemappingUnitParams::from_config(ConfigNode n, unsigned addr
   p.reg_cycles = static_cast<unsigned>(n.u64("reg_cycles", p.reg_cycles, 0, 10000));
   p.walker_slots = static_cast<unsigned>(n.u64("walker_slots", p.walker_slots, 1, 1024));
   p.context_cache = CacheParams::from_config(n.child("context_cache"), p.context_cache);
+  p.pasid_cache = CacheParams::from_config(n.child("pasid_cache"), p.pasid_cache);
   p.iotlb = IotlbParams::from_config(n.child("iotlb"));
   p.psc = CacheParams::from_config(n.child("psc"), p.psc);
   return p;

@@ -5,8 +5,9 @@
 // raw register values as Linux prints them (`cap: 0xd2008c40660462`,
 // `ecap: 0xf0205b`); a raw bit whose feature iommusim does not model is refused
 // with the bit's name. Features whose models are not built yet (queued
-// invalidation, interrupt remapping, Device-TLB/ATS, scalable mode) are refused
-// too, with a "not supported yet" error.
+// invalidation, interrupt remapping, Device-TLB/ATS, protected memory) are
+// refused too, with a "not supported yet" error. Scalable mode (SMTS with
+// FLTS/SLTS/NEST/PASID) is off by default and can be switched on.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -28,6 +29,7 @@ struct RemappingUnitParams {
   unsigned reg_cycles = 1;       // register access
   unsigned walker_slots = 4;     // concurrent table walks
   CacheParams context_cache{64, 0, ReplacementPolicy::Lru, 1};
+  CacheParams pasid_cache{64, 0, ReplacementPolicy::Lru, 1};  // scalable mode
   IotlbParams iotlb;
   CacheParams psc{16, 0, ReplacementPolicy::Lru, 1};  // per level
 

@@ -60,7 +60,7 @@ System::System(sc_core::sc_module_name name, Config& cfg, const Trace* trace, bo
   // One DMA-remapping unit (the default platform has one, covering every
   // device, registers at 0xFED90000). Several units with device scopes come
   // with multi-unit platforms.
-  if (!plat.has("iommus")) cfg.append("platform.iommus", {{"name", "iommu0"}});
+  add_default_components(cfg);
   std::vector<ConfigNode> units = plat.list("iommus");
   if (units.size() != 1)
     plat.fail("iommus", fmt::format("expected exactly one remapping unit (several units are not supported yet), got {}",
@@ -135,6 +135,10 @@ System::System(sc_core::sc_module_name name, Config& cfg, const Trace* trace, bo
   }
 }
 
+void System::add_default_components(Config& cfg) {
+  if (!cfg.root().child("platform").has("iommus")) cfg.append("platform.iommus", {{"name", "iommu0"}});
+}
+
 void System::check_trace(const Trace& trace) const {
   for (const TraceRecord& r : trace.records) {
     const std::string at = fmt::format("{}:{}", trace.path, r.line);
@@ -145,9 +149,10 @@ void System::check_trace(const Trace& trace) const {
       if (!std::any_of(endpoints_.begin(), endpoints_.end(),
                        [&](const auto& e) { return e->params().bdf == r.source; }))
         throw InputError(fmt::format("{}: device {} is not in the platform", at, r.source.str()));
-      if (r.has_pasid)
+      if (r.has_pasid && !iommu_->params().features.pasid)
         throw InputError(fmt::format(
-            "{}: pasid is not supported yet: it needs scalable-mode translation, which is not built yet", at));
+            "{}: pasid needs a remapping unit with requests-with-PASID (features smts and pasid), and {} has none",
+            at, iommu_->params().name));
       if (r.translated)
         throw InputError(fmt::format("{}: at=translated is not supported yet: it needs ATS, which is not built yet", at));
       // (A device address is an IOVA: the remapping unit decides what it reaches.)

@@ -39,6 +39,10 @@ class System : public sc_core::sc_module {
   System(sc_core::sc_module_name name, Config& cfg, const Trace* trace, bool auto_endpoints,
          StatsRegistry& stats, Progress& progress, TxnLog* txn_log);
 
+  // Adds the components a platform has when its configuration does not name
+  // them (one remapping unit, iommu0), so that overrides can reach them.
+  static void add_default_components(Config& cfg);
+
   const SimulationParams& sim() const { return sim_; }
   const DmaTotals& totals() const { return totals_; }
   const MemoryController& memory() const { return *mem_; }

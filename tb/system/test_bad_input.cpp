@@ -138,8 +138,9 @@ TEST_CASE("bad input: traces", "[system]") {
        "controller, which is not built yet"},
       {"map before the driver model exists", "", hdr + "0 host map dev=00:03.0 iova=0 pa=0 size=4096 perm=rw\n", "",
        "DIR/t.trace:2: op 'map' is not supported yet: it needs the host driver model, which is not built yet"},
-      {"pasid before scalable mode exists", "", hdr + "0 00:03.0 dma_r addr=0 size=64 pasid=1\n", "",
-       "DIR/t.trace:2: pasid is not supported yet: it needs scalable-mode translation, which is not built yet"},
+      {"pasid on a unit without requests-with-PASID", "", hdr + "0 00:03.0 dma_r addr=0 size=64 pasid=1\n", "",
+       "DIR/t.trace:2: pasid needs a remapping unit with requests-with-PASID (features smts and pasid), and iommu0 "
+       "has none"},
   };
   for (const auto& c : cases) check_rejected(c);
 }
