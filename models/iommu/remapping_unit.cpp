@@ -302,6 +302,13 @@ void RemappingUnit::walk(std::uint16_t did, Addr top, unsigned levels, std::uint
   }
   if (!w.ok) {
     out.fault = pasid == kNoPasid ? w.fault : sm_fault_from_sl(w.fault);
+    // Caching mode (CAP.CM, VT-d 6.1): the unit may cache not-present
+    // entries, so software must invalidate after making an entry present (a
+    // virtual IOMMU traps those invalidations). Model that: a 4 KiB
+    // no-permission entry answers the page until it is invalidated.
+    const bool not_present = w.end_level >= 1 && !w.steps.empty() && !SlPte::decode(w.steps.back().entry).present();
+    if (p_.features.cm && not_present)
+      iotlb_.insert(did, iova, {iova & ~Addr(0xfff), 12, false, false}, t, pasid);
     return;
   }
   const unsigned shift = log2_exact(w.page_size);
@@ -327,6 +334,22 @@ RemappingUnit::Outcome RemappingUnit::translate_legacy(const Request& q, Tick t)
   out.did = ce.did;
   out.did_known = true;
   out.fpd = ce.fpd;
+  // Translation and translated requests (PCIe AT 01b/10b) are allowed only
+  // with TT = 01b (Device-TLBs); otherwise they are blocked (VT-d 3.4.3,
+  // fault 0xD).
+  if (q.at != AddressType::Untranslated) {
+    if (ce.tt != kTtDeviceTlb) {
+      out.fault = FaultReason::kBlockedByTranslationType;
+      out.done = t;
+      return out;
+    }
+    if (q.at == AddressType::Translated) {  // already translated by the device's ATC
+      out.ok = true;
+      out.pa = q.iova;
+      out.done = t;
+      return out;
+    }
+  }
   if (ce.tt == kTtPassThrough) {
     ++passthrough_;
     out.ok = true;
@@ -532,6 +555,7 @@ void RemappingUnit::dma(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay
   q.iova = iova;
   q.write = write;
   if (attr) {
+    q.at = attr->at;
     q.has_pasid = attr->has_pasid;
     q.pasid = attr->pasid;
     q.exec = attr->exec;

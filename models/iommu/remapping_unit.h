@@ -84,6 +84,7 @@ class RemappingUnit : public sc_core::sc_module {
     bool has_pasid = false;
     std::uint32_t pasid = 0;
     bool exec = false, priv = false;
+    AddressType at = AddressType::Untranslated;
   };
   Outcome translate(const Request& q, Tick t);
   // Legacy mode (RTADDR.TTM = 00b).

@@ -153,8 +153,9 @@ void System::check_trace(const Trace& trace) const {
         throw InputError(fmt::format(
             "{}: pasid needs a remapping unit with requests-with-PASID (features smts and pasid), and {} has none",
             at, iommu_->params().name));
-      if (r.translated)
-        throw InputError(fmt::format("{}: at=translated is not supported yet: it needs ATS, which is not built yet", at));
+      if (r.translated && iommu_->params().features.smts)
+        throw InputError(fmt::format(
+            "{}: at=translated on a scalable-mode unit is not supported yet: it needs ATS, which is not built yet", at));
       // (A device address is an IOVA: the remapping unit decides what it reaches.)
     } else if (r.op == TraceOp::MemR || r.op == TraceOp::MemW || r.op == TraceOp::Load) {
       if (r.size > 0 && !mem_->contains(r.addr, r.size))

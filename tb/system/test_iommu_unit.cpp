@@ -438,3 +438,52 @@ TEST_CASE("iommu unit: random tables and requests translate or fault as the tabl
   CHECK(b.counter("psc_hits").value() > 0);
   CHECK(b.counter("iotlb_hits").value() > 0);
 }
+
+// Caching mode (CAP.CM): a not-present result is cached, so a page made
+// present is seen only after software invalidates it; without CM the new
+// mapping is seen at once.
+TEST_CASE("iommu unit: caching mode caches not-present entries until invalidated", "[system][iommu]") {
+  {
+    Bench b("unit: {features: {cm: true}}");
+    const Addr top = b.tables.new_domain_table();
+    b.tables.set_context(0x0018, b.context(1, top));
+    b.tables.map(top, 4, 0x0000, 0x800000, 12, true, true);  // tables exist, page 0x1000 not mapped
+    std::vector<Driver::Result> r;
+    const Addr iotlb_reg = b.unit.params().features.iro * 16 + 8;
+    sc_core::sc_spawn([&] {
+      b.enable();
+      r.push_back(b.drv.dma_at(1000 * kNs, 0x0018, 0x1000, false));  // 0x6, cached
+      b.tables.map(top, 4, 0x1000, 0x801000, 12, true, true);
+      r.push_back(b.drv.dma_at(2000 * kNs, 0x0018, 0x1000, false));  // still 0x6
+      b.drv.write(iotlb_reg - 8, 0x1000, 8);                         // IVA
+      b.drv.write(iotlb_reg, (1ull << 63) | (3ull << 60) | (1ull << 32), 8);
+      r.push_back(b.drv.dma_at(3000 * kNs, 0x0018, 0x1000, false));  // translated
+    });
+    sc_core::sc_start();
+    REQUIRE(r.size() == 3);
+    CHECK(r[0].fault == 0x6);
+    CHECK(r[1].fault == 0x6);
+    CHECK(r[2].ok);
+    CHECK(b.counter("walks").value() == 2);
+    REQUIRE(b.sink.seen.size() == 1);
+    CHECK(b.sink.seen[0].first == 0x801000);
+  }
+}
+
+TEST_CASE("iommu unit: without caching mode a newly present page is seen at once", "[system][iommu]") {
+  Bench b;
+  const Addr top = b.tables.new_domain_table();
+  b.tables.set_context(0x0018, b.context(1, top));
+  b.tables.map(top, 4, 0x0000, 0x800000, 12, true, true);
+  std::vector<Driver::Result> r;
+  sc_core::sc_spawn([&] {
+    b.enable();
+    r.push_back(b.drv.dma_at(1000 * kNs, 0x0018, 0x1000, false));
+    b.tables.map(top, 4, 0x1000, 0x801000, 12, true, true);
+    r.push_back(b.drv.dma_at(2000 * kNs, 0x0018, 0x1000, false));
+  });
+  sc_core::sc_start();
+  REQUIRE(r.size() == 2);
+  CHECK(r[0].fault == 0x6);
+  CHECK(r[1].ok);
+}

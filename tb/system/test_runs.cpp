@@ -102,22 +102,24 @@ TEST_CASE("run: the same requester ID in two PCI segments names two devices", "[
 // fault reasons 0x5 (write to a read-only page), 0x6 (not-present PTE) and 0x2
 // (no context entry), FSTS = PPF, FRCD0 = {F, FR 5, SID 0x18, write, info
 // 0x40001000}, a stale IOTLB entry translating to the old page until the
-// page-selective invalidation (IOTLB register reads back IVT clear, IAIG 11).
+// page-selective invalidation (IOTLB register reads back IVT clear, IAIG 11),
+// and a translated request blocked by TT=00b (0xD).
 TEST_CASE("run: legacy remapping set up from a trace gives the expected log", "[system]") {
   const std::string out = temp_dir();
   auto r = run_cli("run --trace traces/examples/legacy_setup.trace --txn-log " + out + "/log.csv --out " + out);
   REQUIRE(r.status == 0);
   CHECK(slurp(out + "/log.csv") == slurp(source_dir() + "/traces/examples/legacy_setup.expected.csv"));
   auto stats = nlohmann::json::parse(slurp(out + "/stats.json"))["stats"];
-  CHECK(stats["system.iommu0.translations"] == 9);
+  CHECK(stats["system.iommu0.translations"] == 10);
   CHECK(stats["system.iommu0.passthrough"] == 1);
-  CHECK(stats["system.iommu0.faults"] == 3);
+  CHECK(stats["system.iommu0.faults"] == 4);
+  CHECK(stats["system.iommu0.faults_reason_0d"] == 1);  // the translated request, TT=00b
   CHECK(stats["system.iommu0.faults_reason_02"] == 1);
   CHECK(stats["system.iommu0.faults_reason_05"] == 1);
   CHECK(stats["system.iommu0.faults_reason_06"] == 1);
   CHECK(stats["system.iommu0.iotlb_hits"] == 2);
   CHECK(stats["system.iommu0.iotlb_invalidations"] == 1);
-  CHECK(stats["system.iommu0.domain_1.faults"] == 2);
+  CHECK(stats["system.iommu0.domain_1.faults"] == 3);
   CHECK(stats["system.iommu0.device_00_05_0.faults"] == 1);
   fs::remove_all(out);
 }
