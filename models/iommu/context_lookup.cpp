@@ -6,7 +6,11 @@ namespace {
 
 // Reads a 128-bit entry as two qwords, low first.
 bool read_entry(TableReader& mem, Addr pa, uint64_t& lo, uint64_t& hi) {
-  return mem.try_read_qword(pa, lo) && mem.try_read_qword(pa + 8, hi);
+  uint64_t q[2] = {};
+  const bool ok = mem.try_read_entry(pa, q, 2);
+  lo = q[0];
+  hi = q[1];
+  return ok;
 }
 
 ContextLookup fail(ContextLookup r, FaultReason f) {

@@ -59,7 +59,7 @@ RemappingUnit::RemappingUnit(sc_core::sc_module_name name, const RemappingUnitPa
       psc_hits_(IOMMU_COUNTER("psc_hits", "Paging-structure-cache hits (a walk resumed below the top)")),
       psc_misses_(IOMMU_COUNTER("psc_misses", "Paging-structure-cache misses (a walk from the top)")),
       context_walks_(IOMMU_COUNTER("context_walks", "Root and context table lookups")),
-      walks_(IOMMU_COUNTER("walks", "Second-level page walks")),
+      walks_(IOMMU_COUNTER("walks", "Page walks (second-level, first-level and nested)")),
       walk_reads_(IOMMU_COUNTER("walk_reads", "Table entries read from memory (context lookups and walks)")),
       walker_wait_(IOMMU_COUNTER("walker_wait", "Time table lookups waited for a free walker slot (1 Tick = 1 ps)")),
       cc_invalidations_(IOMMU_COUNTER("context_invalidations", "Context-cache invalidation commands")),
@@ -460,11 +460,17 @@ void RemappingUnit::walk_first_level(const PasidCacheEntry& pce, const Request& 
     out.fault = w.fault;
     return;
   }
-  const unsigned shift = log2_exact(w.page_size);
-  iotlb_.insert(pe.did, q.iova,
-                {w.pa & ~(w.page_size - 1), static_cast<std::uint8_t>(shift), w.r, w.w, w.x, w.user}, t, pce.pasid);
   out.ok = true;
   out.pa = w.pa;
+  // What may be cached must hold for any later request to the page:
+  //  * a supervisor write with WPE = 0 ignores R/W, so its W says nothing
+  //    about user writes: not cached;
+  //  * nested: the second level was checked for this access only, and its
+  //    page size is not known here: a 4 KiB entry granting just this access.
+  if (q.priv && q.write && !pe.wpe) return;
+  IotlbEntry e{w.pa & ~(w.page_size - 1), static_cast<std::uint8_t>(log2_exact(w.page_size)), w.r, w.w, w.x, w.user};
+  if (pe.pgtt == kPgttNested) e = {w.pa & ~Addr(0xfff), 12, !q.write && w.r, q.write && w.w, w.x, w.user};
+  iotlb_.insert(pe.did, q.iova, e, t, pce.pasid);
 }
 
 RemappingUnit::Outcome RemappingUnit::translate_scalable(const Request& q, Tick t) {
@@ -490,8 +496,11 @@ RemappingUnit::Outcome RemappingUnit::translate_scalable(const Request& q, Tick 
   Tick ready = 0;
   if (const IotlbEntry* e = iotlb_.lookup(pe.did, q.iova, &ready, pce.pasid)) {
     // A cached translation that does not permit this access is walked again,
-    // so that the fault reported is the one the tables give.
-    const bool ok = (q.write ? e->w : e->r) && (!q.exec || e->x) && (q.priv || e->user);
+    // so that the fault reported is the one the tables give. Supervisor and
+    // execute requests also need the PASID entry's SRE / ERE (first level).
+    const bool fl = pe.uses_first_level();
+    const bool ok = (q.write ? e->w : e->r) && (!q.exec || e->x) && (q.priv || e->user) &&
+                    (!fl || !q.priv || pe.sre) && (!fl || !q.exec || pe.ere);
     if (ok) {
       ++iotlb_hits_;
       t = std::max(t, ready);

@@ -10,11 +10,7 @@ SmLookup fail(SmLookup r, FaultReason f) {
   return r;
 }
 
-bool read_qwords(TableReader& mem, Addr pa, uint64_t* q, unsigned n) {
-  for (unsigned i = 0; i < n; ++i)
-    if (!mem.try_read_qword(pa + Addr{i} * 8, q[i])) return false;
-  return true;
-}
+bool read_qwords(TableReader& mem, Addr pa, uint64_t* q, unsigned n) { return mem.try_read_entry(pa, q, n); }
 
 bool pgtt_valid(const PasidEntry& pe, const SmCaps& caps) {
   switch (pe.pgtt) {

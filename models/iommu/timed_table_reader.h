@@ -1,5 +1,6 @@
 // The walker's memory (TableReader) as the remapping unit sees it: every entry
-// read is an 8-byte TLM read through the unit's memory-side socket, issued when
+// read is one TLM read (8 bytes for a paging entry, 16/32/64 bytes for root,
+// context and PASID-table entries) through the unit's memory-side socket, issued when
 // the previous read of the same walk has returned, so that a walk pays the
 // memory controller's real latency and competes with DMA for its banks
 // (DESIGN.md, "The system, as data flows through it").
@@ -29,26 +30,31 @@ class TimedTableReader : public TableReader {
 
   // A read the memory refuses (beyond memory) fails, and the walker reports
   // the access-error fault of the structure it was reading.
-  bool try_read_qword(Addr pa, std::uint64_t& value) override {
-    unsigned char buf[8] = {};
+  bool try_read_qword(Addr pa, std::uint64_t& value) override { return try_read_entry(pa, &value, 1); }
+
+  // One memory read for the whole entry (16, 32 or 64 bytes: one burst).
+  bool try_read_entry(Addr pa, std::uint64_t* q, unsigned n) override {
+    unsigned char buf[64] = {};
+    const unsigned bytes = 8 * n;
     tlm::tlm_generic_payload t;
     t.set_command(tlm::TLM_READ_COMMAND);
     t.set_address(pa);
     t.set_data_ptr(buf);
-    t.set_data_length(8);
-    t.set_streaming_width(8);
+    t.set_data_length(bytes);
+    t.set_streaming_width(bytes);
     t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
     const Tick now = now_tick();
     sc_core::sc_time delay = to_sc_time(time_ > now ? time_ - now : 0);
     sock_->b_transport(t, delay);
     time_ = now + to_tick(delay);
     ++reads_;
-    value = 0;
+    for (unsigned i = 0; i < n; ++i) q[i] = 0;
     if (!t.is_response_ok()) {
       ++errors_;
       return false;
     }
-    for (int i = 7; i >= 0; --i) value = (value << 8) | buf[i];
+    for (unsigned i = 0; i < n; ++i)
+      for (int b = 7; b >= 0; --b) q[i] = (q[i] << 8) | buf[8 * i + b];
     return true;
   }
 

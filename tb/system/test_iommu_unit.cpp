@@ -176,26 +176,27 @@ TEST_CASE("iommu unit: a cold translation is the sum of its lookups and its memo
   sc_core::sc_start();
   REQUIRE(r.ok);
   reads = b.walk_probe.seen;
-  // Root entry (2 qwords), context entry (2 qwords), then 4 paging entries.
-  REQUIRE(reads.size() == 8);
+  // Root entry and context entry (16 bytes each, one read each), then 4
+  // paging entries.
+  REQUIRE(reads.size() == 6);
   CHECK(reads[0].addr == b.tables.root_table());
   CHECK(reads[0].arrival == (1000 + 2 + 1) * kNs);  // pipeline + context-cache lookup
-  for (std::size_t i = 1; i < 4; ++i) CHECK(reads[i].arrival == reads[i - 1].done);
-  CHECK(reads[4].addr == top);
-  CHECK(reads[4].arrival == reads[3].done + 2 * kNs);  // IOTLB then PSC lookup
-  for (std::size_t i = 5; i < 8; ++i) CHECK(reads[i].arrival == reads[i - 1].done);
+  CHECK(reads[1].arrival == reads[0].done);
+  CHECK(reads[2].addr == top);
+  CHECK(reads[2].arrival == reads[1].done + 2 * kNs);  // IOTLB then PSC lookup
+  for (std::size_t i = 3; i < 6; ++i) CHECK(reads[i].arrival == reads[i - 1].done);
   REQUIRE(b.sink.seen.size() == 1);
   CHECK(b.sink.seen[0].first == 0x800040);
-  CHECK(b.sink.seen[0].second == reads[7].done);
-  CHECK(r.done == reads[7].done);
+  CHECK(b.sink.seen[0].second == reads[5].done);
+  CHECK(r.done == reads[5].done);
   CHECK(b.counter("walks").value() == 1);
-  CHECK(b.counter("walk_reads").value() == 8);
+  CHECK(b.counter("walk_reads").value() == 6);
 
   // The same page again: context cache and IOTLB hit, no reads.
   Driver::Result r2{};
   sc_core::sc_spawn([&] { r2 = b.drv.dma_at(3000 * kNs, 0x0018, 0x40000080, false); });
   sc_core::sc_start();
-  CHECK(b.walk_probe.seen.size() == 8);
+  CHECK(b.walk_probe.seen.size() == 6);
   CHECK(r2.done == (3000 + 2 + 1 + 1) * kNs);
   // Another page under the same PD: the level-2 PSC resumes the walk at the PT:
   // one read.
@@ -203,9 +204,9 @@ TEST_CASE("iommu unit: a cold translation is the sum of its lookups and its memo
   Driver::Result r3{};
   sc_core::sc_spawn([&] { r3 = b.drv.dma_at(4000 * kNs, 0x0018, 0x40001000, false); });
   sc_core::sc_start();
-  REQUIRE(b.walk_probe.seen.size() == 9);
-  CHECK(b.walk_probe.seen[8].arrival == (4000 + 2 + 1 + 1 + 1) * kNs);
-  CHECK(r3.done == b.walk_probe.seen[8].done);
+  REQUIRE(b.walk_probe.seen.size() == 7);
+  CHECK(b.walk_probe.seen[6].arrival == (4000 + 2 + 1 + 1 + 1) * kNs);
+  CHECK(r3.done == b.walk_probe.seen[6].done);
   CHECK(b.counter("psc_hits").value() == 1);
 }
 
