@@ -79,7 +79,15 @@ FlWalkResult walk_first_level(TableReader& mem, const FlWalkParams& p, Addr va, 
   }
 
   bool rw = true, us = true, xd = false;
-  for (unsigned level = p.levels;; --level) {
+  unsigned first = p.levels;
+  if (p.start_level != 0 && !nested) {
+    first = p.start_level;
+    table = p.start_table & ~Addr{0xfff};
+    rw = p.start_rw;
+    us = p.start_us;
+    xd = p.start_xd;
+  }
+  for (unsigned level = first;; --level) {
     const Addr ea = table + Addr{fl_index(va, level)} * kFlEntryBytes;
     uint64_t raw = 0;
     if (!mem.try_read_qword(ea, raw))

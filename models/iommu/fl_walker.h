@@ -23,6 +23,12 @@ struct FlWalkParams {
   bool ere = true;       // PASID entry ERE: execute requests allowed
   bool wpe = true;       // PASID entry WPE: supervisor writes honour R/W
   bool nxe = true;       // PASID entry NXE: XD is a field (else reserved)
+  // Resuming from a paging-structure-cache hit (not nested): the walk starts
+  // at `start_level` in the table at host-physical `start_table`, with the
+  // R/W, U/S and XD accumulated above it. 0: from the top.
+  unsigned start_level = 0;
+  Addr start_table = 0;
+  bool start_rw = true, start_us = true, start_xd = false;
 };
 
 struct FlStep {

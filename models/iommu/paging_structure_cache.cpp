@@ -8,10 +8,11 @@ PagingStructureCache::PagingStructureCache(const CacheParams& per_level, std::ui
                                          [](const PscKey& k) { return static_cast<std::size_t>(k.region); });
 }
 
-bool PagingStructureCache::lookup(std::uint16_t did, Addr iova, unsigned top_level, PscHit& hit) {
+bool PagingStructureCache::lookup(std::uint16_t did, Addr iova, unsigned top_level, PscHit& hit,
+                                  std::uint32_t pasid) {
   for (unsigned l = kMinLevel; l <= top_level && l <= kMaxLevel; ++l) {
     Tick ready = 0;
-    if (const PscEntry* e = caches_[l]->lookup({did, iova >> region_shift(l)}, &ready)) {
+    if (const PscEntry* e = caches_[l]->lookup({did, pasid, iova >> region_shift(l)}, &ready)) {
       hit = {l, *e, ready};
       ++hits_[l];
       return true;
@@ -21,8 +22,9 @@ bool PagingStructureCache::lookup(std::uint16_t did, Addr iova, unsigned top_lev
   return false;
 }
 
-void PagingStructureCache::insert(std::uint16_t did, Addr iova, unsigned level, const PscEntry& e, Tick ready) {
-  caches_[level]->insert({did, iova >> region_shift(level)}, e, ready);
+void PagingStructureCache::insert(std::uint16_t did, Addr iova, unsigned level, const PscEntry& e, Tick ready,
+                                  std::uint32_t pasid) {
+  caches_[level]->insert({did, pasid, iova >> region_shift(level)}, e, ready);
 }
 
 template <class Pred>

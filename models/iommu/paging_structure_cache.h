@@ -1,5 +1,5 @@
-// Second-level paging-structure caches (VT-d 6.2.4): one cache per non-leaf
-// level. The level-L cache (L = 2..5) holds, for a domain and the input-address
+// Paging-structure caches (VT-d 6.2.4), second-level and (with a PASID tag)
+// first-level: one cache per non-leaf level. The level-L cache (L = 2..5) holds, for a domain and the input-address
 // region one level-L entry maps (2^(12 + 9 (L-1)) bytes), the address of the
 // level L-1 table that entry points to, with the R/W permissions accumulated
 // from the top down to it. A lookup returns the deepest hit, so the walk resumes
@@ -23,17 +23,23 @@ namespace iommusim {
 struct PscEntry {
   Addr table = 0;  // the next-lower-level table
   bool r = false, w = false;
+  bool user = true, xd = false;  // first level: U/S and XD accumulated
 };
+
+// Second-level entries carry no PASID (kPscNoPasid); first-level entries are
+// tagged with the PASID whose tables they come from.
+inline constexpr std::uint32_t kPscNoPasid = 0xffffffffu;
 
 struct PscKey {
   std::uint16_t did = 0;
+  std::uint32_t pasid = kPscNoPasid;
   Addr region = 0;  // iova >> region_shift(level)
-  bool operator==(const PscKey& o) const { return did == o.did && region == o.region; }
+  bool operator==(const PscKey& o) const { return did == o.did && pasid == o.pasid && region == o.region; }
 };
 
 struct PscKeyHash {
   std::size_t operator()(const PscKey& k) const {
-    return std::hash<std::uint64_t>()(k.region * 0x9e3779b97f4a7c15ull ^ k.did);
+    return std::hash<std::uint64_t>()(k.region * 0x9e3779b97f4a7c15ull ^ k.did ^ (std::uint64_t(k.pasid) << 16));
   }
 };
 
@@ -51,8 +57,9 @@ class PagingStructureCache {
   PagingStructureCache(const CacheParams& per_level, std::uint64_t seed);
 
   // Deepest hit among levels 2..top_level (top_level = the walk's top level).
-  bool lookup(std::uint16_t did, Addr iova, unsigned top_level, PscHit& hit);
-  void insert(std::uint16_t did, Addr iova, unsigned level, const PscEntry& e, Tick ready);
+  bool lookup(std::uint16_t did, Addr iova, unsigned top_level, PscHit& hit, std::uint32_t pasid = kPscNoPasid);
+  void insert(std::uint16_t did, Addr iova, unsigned level, const PscEntry& e, Tick ready,
+              std::uint32_t pasid = kPscNoPasid);
 
   std::size_t invalidate_global(std::size_t* examined = nullptr);
   std::size_t invalidate_domain(std::uint16_t did, std::size_t* examined = nullptr);

@@ -40,6 +40,7 @@ RemappingUnit::RemappingUnit(sc_core::sc_module_name name, const RemappingUnitPa
       pasid_cache_(p.pasid_cache, seed + 8),
       iotlb_(p.iotlb, seed + 16),
       psc_(p.psc, seed + 32),
+      fl_psc_(p.fl_psc, seed + 48),
       walkers_(p.walker_slots),
 #define IOMMU_COUNTER(leaf, desc) stats.counter(std::string(this->name()) + "." leaf, desc)
       translations_(IOMMU_COUNTER("translations", "Requests translated (translation enabled)")),
@@ -54,6 +55,7 @@ RemappingUnit::RemappingUnit(sc_core::sc_module_name name, const RemappingUnitPa
       pasid_hits_(IOMMU_COUNTER("pasid_cache_hits", "Scalable mode: PASID-entry cache hits")),
       pasid_misses_(IOMMU_COUNTER("pasid_cache_misses", "Scalable mode: PASID-entry cache misses (table lookups)")),
       fl_walks_(IOMMU_COUNTER("fl_walks", "Scalable mode: first-level (and nested) walks")),
+      fl_psc_hits_(IOMMU_COUNTER("fl_psc_hits", "First-level walks resumed from a first-level paging-structure cache")),
       iotlb_hits_(IOMMU_COUNTER("iotlb_hits", "IOTLB hits")),
       iotlb_misses_(IOMMU_COUNTER("iotlb_misses", "IOTLB misses")),
       psc_hits_(IOMMU_COUNTER("psc_hits", "Paging-structure-cache hits (a walk resumed below the top)")),
@@ -155,14 +157,17 @@ void RemappingUnit::execute_commands() {
         ++iotlb_invalidations_;
         switch (c.iotlb.granularity) {
           case IotlbGranularity::Global:
-            removed = iotlb_.invalidate_global() + psc_.invalidate_global();
+            removed = iotlb_.invalidate_global() + psc_.invalidate_global() + fl_psc_.invalidate_global();
             break;
           case IotlbGranularity::Domain:
-            removed = iotlb_.invalidate_domain(c.iotlb.did) + psc_.invalidate_domain(c.iotlb.did);
+            removed = iotlb_.invalidate_domain(c.iotlb.did) + psc_.invalidate_domain(c.iotlb.did) +
+                      fl_psc_.invalidate_domain(c.iotlb.did);
             break;
           case IotlbGranularity::Page:
             removed = iotlb_.invalidate_pages(c.iotlb.did, c.iotlb.addr, c.iotlb.am);
-            if (!c.iotlb.ih) removed += psc_.invalidate_pages(c.iotlb.did, c.iotlb.addr, c.iotlb.am);
+            if (!c.iotlb.ih)
+              removed += psc_.invalidate_pages(c.iotlb.did, c.iotlb.addr, c.iotlb.am) +
+                         fl_psc_.invalidate_pages(c.iotlb.did, c.iotlb.addr, c.iotlb.am);
             break;
           case IotlbGranularity::Reserved:
             break;
@@ -421,6 +426,19 @@ void RemappingUnit::walk_first_level(const PasidCacheEntry& pce, const Request& 
   const PasidEntry& pe = pce.pe;
   ++walks_;
   ++fl_walks_;
+  // First-level paging-structure caches (not for nested walks, whose cached
+  // table pointers would have to be host-physical results of stage 2).
+  const bool nested = pe.pgtt == kPgttNested;
+  PscHit hit{};
+  bool resumed = false;
+  if (!nested) {
+    t += cycle_ps_ * p_.fl_psc.latency_cycles;
+    resumed = fl_psc_.lookup(pe.did, q.iova, pe.fl_levels(), hit, pce.pasid);
+    if (resumed) {
+      ++fl_psc_hits_;
+      t = std::max(t, hit.ready);
+    }
+  }
   const Tick start = walkers_.acquire(t);
   walker_wait_ += start - t;
   TimedTableReader<decltype(mem)> reader(mem, start);
@@ -433,8 +451,15 @@ void RemappingUnit::walk_first_level(const PasidCacheEntry& pce, const Request& 
   fp.ere = pe.ere;
   fp.wpe = pe.wpe;
   fp.nxe = pe.nxe;
+  if (resumed) {
+    fp.start_level = hit.level - 1;
+    fp.start_table = hit.entry.table;
+    fp.start_rw = hit.entry.w;
+    fp.start_us = hit.entry.user;
+    fp.start_xd = hit.entry.xd;
+  }
   FlStage2 table_stage, output_stage;
-  if (pe.pgtt == kPgttNested) {
+  if (nested) {
     // Nested (VT-d 3.8): first-level table pointers and the output are
     // guest-physical, translated by the second-level tables of the entry.
     SlWalkParams sp;
@@ -456,6 +481,24 @@ void RemappingUnit::walk_first_level(const PasidCacheEntry& pce, const Request& 
   walk_reads_ += reader.reads();
   reads_per_walk_.sample(reader.reads());
   walk_latency_.sample(t - start);
+  if (!nested) {
+    // Fill the first-level PSCs with the non-leaf entries read (with R/W, U/S
+    // and XD accumulated from the top).
+    bool rw = resumed ? hit.entry.w : true, us = resumed ? hit.entry.user : true;
+    bool xd = resumed ? hit.entry.xd : false;
+    FlCaps caps;
+    caps.sp_1g = fp.sp_1g;
+    caps.nxe = fp.nxe;
+    for (const FlStep& st : w.steps) {
+      const FlPte e = FlPte::decode(st.entry);
+      if (!e.p || FlPte::is_leaf(st.level, e.ps) || st.level < PagingStructureCache::kMinLevel) break;
+      if (fl_reserved_mask(st.level, e.ps, p_.features.haw, caps) & st.entry) break;
+      rw = rw && e.rw;
+      us = us && e.us;
+      xd = xd || (fp.nxe && e.xd);
+      fl_psc_.insert(pe.did, q.iova, st.level, {e.addr & haw_mask(p_.features.haw), true, rw, us, xd}, t, pce.pasid);
+    }
+  }
   if (!w.ok) {
     out.fault = w.fault;
     return;

@@ -62,6 +62,7 @@ class RemappingUnit : public sc_core::sc_module {
   const ContextCache& context_cache() const { return cc_; }
   const PasidCache& pasid_cache() const { return pasid_cache_; }
   const PagingStructureCache& psc() const { return psc_; }
+  const PagingStructureCache& fl_psc() const { return fl_psc_; }
 
  private:
   struct Outcome {
@@ -121,6 +122,7 @@ class RemappingUnit : public sc_core::sc_module {
   PasidCache pasid_cache_;
   Iotlb iotlb_;
   PagingStructureCache psc_;
+  PagingStructureCache fl_psc_;
   TagPool walkers_;
 
   Counter& translations_;
@@ -135,6 +137,7 @@ class RemappingUnit : public sc_core::sc_module {
   Counter& pasid_hits_;
   Counter& pasid_misses_;
   Counter& fl_walks_;
+  Counter& fl_psc_hits_;
   Counter& iotlb_hits_;
   Counter& iotlb_misses_;
   Counter& psc_hits_;

@@ -107,6 +107,7 @@ RemappingUnitParams RemappingUnitParams::from_config(ConfigNode n, unsigned addr
   p.pasid_cache = CacheParams::from_config(n.child("pasid_cache"), p.pasid_cache);
   p.iotlb = IotlbParams::from_config(n.child("iotlb"));
   p.psc = CacheParams::from_config(n.child("psc"), p.psc);
+  p.fl_psc = CacheParams::from_config(n.child("fl_psc"), p.fl_psc);
   return p;
 }
 

@@ -31,7 +31,8 @@ struct RemappingUnitParams {
   CacheParams context_cache{64, 0, ReplacementPolicy::Lru, 1};
   CacheParams pasid_cache{64, 0, ReplacementPolicy::Lru, 1};  // scalable mode
   IotlbParams iotlb;
-  CacheParams psc{16, 0, ReplacementPolicy::Lru, 1};  // per level
+  CacheParams psc{16, 0, ReplacementPolicy::Lru, 1};     // second level, per level
+  CacheParams fl_psc{16, 0, ReplacementPolicy::Lru, 1};  // first level, per level (scalable mode)
 
   // `address_width`: the platform's physical address width (HAW default).
   static RemappingUnitParams from_config(ConfigNode n, unsigned address_width);

@@ -163,6 +163,7 @@ TEST_CASE("run: scalable-mode remapping set up from a trace gives the expected l
   // supervisor request (SRE = 0), and the nested read's entry does not serve
   // the write (the second level was checked for reading only).
   CHECK(stats["system.iommu0.fl_walks"] == 9);
+  CHECK(stats["system.iommu0.fl_psc_hits"] == 4);  // later PASID-5 walks resume at the PT
   CHECK(stats["system.iommu0.iotlb_hits"] == 1);
   CHECK(stats["system.iommu0.pasid_cache_misses"] == 5);  // no PASID (RID_PASID), 5, 6, 7, 9
   fs::remove_all(out);
