@@ -93,6 +93,25 @@ std::size_t Iotlb::invalidate_pages(std::uint16_t did, Addr addr, unsigned am, s
       examined);
 }
 
+std::size_t Iotlb::invalidate_pasid(std::uint16_t did, std::uint32_t pasid, std::size_t* examined) {
+  return invalidate([=](const IotlbKey& k, const IotlbEntry&) { return k.did == did && k.pasid == pasid; },
+                    examined);
+}
+
+std::size_t Iotlb::invalidate_pasid_pages(std::uint16_t did, std::uint32_t pasid, Addr addr, unsigned am,
+                                          std::size_t* examined) {
+  const unsigned range_shift = 12 + am;
+  const Addr first = range_shift >= 64 ? 0 : (addr >> range_shift) << range_shift;
+  const Addr last = range_shift >= 64 ? ~Addr(0) : first + ((Addr(1) << range_shift) - 1);
+  return invalidate(
+      [&](const IotlbKey& k, const IotlbEntry&) {
+        if (k.did != did || k.pasid != pasid) return false;
+        const Addr base = k.vpn << k.shift;
+        return base <= last && first <= base + ((Addr(1) << k.shift) - 1);
+      },
+      examined);
+}
+
 std::size_t Iotlb::size() const {
   std::size_t n = 0;
   for (const auto& a : arrays_)

@@ -83,6 +83,11 @@ class Iotlb {
   std::size_t invalidate_global(std::size_t* examined = nullptr);
   std::size_t invalidate_domain(std::uint16_t did, std::size_t* examined = nullptr);
   std::size_t invalidate_pages(std::uint16_t did, Addr addr, unsigned am, std::size_t* examined = nullptr);
+  // PASID-based (VT-d 6.5.2.4): every entry of (did, pasid), or those whose
+  // page overlaps the 2^am pages at addr.
+  std::size_t invalidate_pasid(std::uint16_t did, std::uint32_t pasid, std::size_t* examined = nullptr);
+  std::size_t invalidate_pasid_pages(std::uint16_t did, std::uint32_t pasid, Addr addr, unsigned am,
+                                     std::size_t* examined = nullptr);
 
   std::uint64_t hits() const { return hits_; }
   std::uint64_t misses() const { return misses_; }

@@ -47,6 +47,11 @@ std::size_t PagingStructureCache::invalidate_domain(std::uint16_t did, std::size
   return invalidate([did](unsigned, const PscKey& k, const PscEntry&) { return k.did == did; }, examined);
 }
 
+std::size_t PagingStructureCache::invalidate_pasid(std::uint16_t did, std::uint32_t pasid, std::size_t* examined) {
+  return invalidate([=](unsigned, const PscKey& k, const PscEntry&) { return k.did == did && k.pasid == pasid; },
+                    examined);
+}
+
 std::size_t PagingStructureCache::invalidate_pages(std::uint16_t did, Addr addr, unsigned am,
                                                    std::size_t* examined) {
   const unsigned range_shift = 12 + am;

@@ -64,6 +64,8 @@ class PagingStructureCache {
   std::size_t invalidate_global(std::size_t* examined = nullptr);
   std::size_t invalidate_domain(std::uint16_t did, std::size_t* examined = nullptr);
   std::size_t invalidate_pages(std::uint16_t did, Addr addr, unsigned am, std::size_t* examined = nullptr);
+  // The entries of one PASID of a domain (first-level caches).
+  std::size_t invalidate_pasid(std::uint16_t did, std::uint32_t pasid, std::size_t* examined = nullptr);
 
   std::uint64_t hits(unsigned level) const { return hits_[level]; }
   std::uint64_t misses() const { return misses_; }

@@ -53,6 +53,11 @@ class PasidCache {
   std::size_t invalidate_domain(std::uint16_t did) {
     return cache_.invalidate_if([did](const PasidCacheKey&, const PasidCacheEntry& e) { return e.pe.did == did; });
   }
+  // PASID-selective within a domain (VT-d 6.5.2.3).
+  std::size_t invalidate_pasid(std::uint16_t did, std::uint32_t pasid) {
+    return cache_.invalidate_if(
+        [=](const PasidCacheKey&, const PasidCacheEntry& e) { return e.pe.did == did && e.pasid == pasid; });
+  }
   // FM as in ContextCache::invalidate_device.
   std::size_t invalidate_device(std::uint16_t sid, unsigned fm) {
     const std::uint16_t mask = static_cast<std::uint16_t>(~((0x7u << (3 - (fm & 3))) & 0x7u));

@@ -186,6 +186,20 @@ void RegisterFile::write_reg(uint64_t reg_offset, Reg& r, uint64_t value, uint64
     if ((enable & kCcmdIcc) && (value & kCcmdIcc)) on_ccmd();
   } else if (reg_offset == iotlb_off_) {
     if ((enable & kIotlbIvt) && (value & kIotlbIvt)) on_iotlb();
+  } else if (reg_offset == kIqt && f_.qi) {
+    Command c;
+    c.kind = Command::Kind::QueueTail;
+    commands_.push_back(c);
+  } else if (reg_offset == kIectl) {
+    // As FECTL: clearing IM while IP is Set releases the held event.
+    uint64_t& iectl = val(kIectl);
+    if (!(iectl & kCtlIm) && (iectl & kCtlIp)) {
+      iectl &= ~uint64_t{kCtlIp};
+      invalidation_event_released_ = true;
+    }
+  } else if (reg_offset == kIcs) {
+    // Software serviced IWC while the event was masked: IP clears.
+    if (!(val(kIcs) & kIcsIwc)) val(kIectl) &= ~uint64_t{kCtlIp};
   } else if (reg_offset == kFsts) {
     maybe_clear_ip();
   } else if (reg_offset == kFectl) {
@@ -320,6 +334,7 @@ void RegisterFile::complete_srtp() {
 void RegisterFile::complete_wbf() { val(reg::kGsts) &= ~uint64_t{reg::kGstsWbfs}; }
 
 void RegisterFile::complete_qie(bool enabled) {
+  if (enabled) set_iqh(0);  // the queue starts at its base (IQH = 0)
   uint64_t& gsts = val(reg::kGsts);
   gsts = enabled ? (gsts | reg::kGstsQies) : (gsts & ~uint64_t{reg::kGstsQies});
 }
@@ -448,6 +463,31 @@ bool RegisterFile::take_fault_event() {
   const bool e = fault_event_released_;
   fault_event_released_ = false;
   return e;
+}
+
+bool RegisterFile::report_invalidation_wait() {
+  uint64_t& ics = val(reg::kIcs);
+  if (ics & reg::kIcsIwc) return false;  // already pending: no new event
+  ics |= reg::kIcsIwc;
+  uint64_t& iectl = val(reg::kIectl);
+  if (iectl & reg::kCtlIm) {
+    iectl |= reg::kCtlIp;
+    return false;
+  }
+  return true;
+}
+
+bool RegisterFile::take_invalidation_event() {
+  const bool e = invalidation_event_released_;
+  invalidation_event_released_ = false;
+  return e;
+}
+
+MsiMessage RegisterFile::invalidation_event_message() const {
+  MsiMessage m;
+  m.address = (val(reg::kIeuaddr) << 32) | val(reg::kIeaddr);
+  m.data = static_cast<uint32_t>(val(reg::kIedata));
+  return m;
 }
 
 MsiMessage RegisterFile::fault_event_message() const {

@@ -66,6 +66,7 @@ struct Command {
     SetInterruptRemapping,   // GCMD.IRE changed: complete_ire()
     SetInterruptRemapTable,  // GCMD.SIRTP: complete_sirtp()
     SetCompatibilityFormat,  // GCMD.CFI changed: complete_cfi()
+    QueueTail,               // IQT written (ECAP.QI): the queue has new descriptors
     ContextInvalidate,       // CCMD.ICC: complete_ccmd()
     IotlbInvalidate,         // IOTLB_REG.IVT: complete_iotlb()
   };
@@ -162,6 +163,15 @@ class RegisterFile {
   bool take_fault_event();
   MsiMessage fault_event_message() const;
 
+  // ---- Invalidation completion event (VT-d 6.5.2.8, 11.4.9) ----
+  // Sets ICS.IWC (an invalidation wait descriptor with IF = 1 completed).
+  // Returns true when the invalidation event interrupt must be sent now (IWC
+  // was clear and IECTL.IM is clear); with IM set the event is held (IP).
+  bool report_invalidation_wait();
+  // True once after a register write released a held invalidation event.
+  bool take_invalidation_event();
+  MsiMessage invalidation_event_message() const;
+
   // ---- For the queued-invalidation engine (next issue) and tests ----
   // The stored value of the register at exactly `offset` (including
   // write-only bits); 0 for offsets with no register.
@@ -203,6 +213,7 @@ class RegisterFile {
   std::optional<InterruptRemapTablePointer> irt_;
   unsigned next_frcd_ = 0;  // hardware's internal fault recording index
   bool fault_event_released_ = false;
+  bool invalidation_event_released_ = false;
 };
 
 }  // namespace iommusim

@@ -67,30 +67,38 @@ RemappingUnit::RemappingUnit(sc_core::sc_module_name name, const RemappingUnitPa
       cc_invalidations_(IOMMU_COUNTER("context_invalidations", "Context-cache invalidation commands")),
       iotlb_invalidations_(IOMMU_COUNTER("iotlb_invalidations", "IOTLB invalidation commands")),
       entries_invalidated_(IOMMU_COUNTER("entries_invalidated", "Cache entries removed by invalidations")),
+      register_invalidations_refused_(IOMMU_COUNTER(
+          "register_invalidations_refused", "CCMD/IOTLB register requests not carried out because QI is enabled")),
+      qi_descriptors_(IOMMU_COUNTER("qi_descriptors", "Invalidation-queue descriptors processed")),
+      qi_errors_(IOMMU_COUNTER("qi_errors", "Invalidation-queue errors (IQE)")),
+      qi_waits_(IOMMU_COUNTER("qi_waits", "Invalidation wait descriptors processed")),
+      devtlb_invalidations_(IOMMU_COUNTER("devtlb_invalidations", "Device-TLB invalidation descriptors (answered at once: no device TLBs yet)")),
+      invalidation_events_(IOMMU_COUNTER("invalidation_events", "Invalidation completion interrupts generated (IEDATA to IEADDR)")),
 #undef IOMMU_COUNTER
       reads_per_walk_(stats.average(std::string(this->name()) + ".reads_per_walk",
-                                    "Paging entries read per second-level walk")),
+                                    "Table entries read per page walk (any kind)")),
       latency_(stats.histogram(std::string(this->name()) + ".translation_latency",
                                "Translation latency of translated requests, arrival to forward or fault (1 Tick = 1 ps)",
                                "Tick")),
       walk_latency_(stats.histogram(std::string(this->name()) + ".walk_latency",
-                                    "Second-level walk latency, slot acquired to last entry read (1 Tick = 1 ps)",
+                                    "Page-walk latency (any kind), slot acquired to last entry read (1 Tick = 1 ps)",
                                     "Tick")) {
   const std::string n = this->name();
   stats.formula(n + ".iotlb_hit_rate", "IOTLB hits per lookup", "Ratio", [this] {
     const double total = double(iotlb_hits_.value() + iotlb_misses_.value());
     return total == 0 ? 0.0 : double(iotlb_hits_.value()) / total;
   });
-  for (unsigned shift : {12u, 21u, 30u}) {
-    const char* size = shift == 12 ? "4k" : shift == 21 ? "2m" : "1g";
-    stats.formula(fmt::format("{}.iotlb_hits_{}", n, size), fmt::format("IOTLB hits on {} pages", size), "Count",
-                  [this, shift] { return double(iotlb_.hits_by_size(shift)); });
+  for (unsigned i = 0; i < 3; ++i) {
+    const char* size = i == 0 ? "4k" : i == 1 ? "2m" : "1g";
+    iotlb_size_hits_[i] = &stats.counter(fmt::format("{}.iotlb_hits_{}", n, size),
+                                         fmt::format("IOTLB hits on {} pages", size));
   }
   for (unsigned l = PagingStructureCache::kMinLevel; l <= PagingStructureCache::kMaxLevel; ++l)
     stats.formula(fmt::format("{}.psc_hits_l{}", n, l),
                   fmt::format("Walks resumed from the level-{} paging-structure cache", l), "Count",
                   [this, l] { return double(psc_.hits(l)); });
   regs.register_b_transport(this, &RemappingUnit::reg_access);
+  SC_THREAD(qi_engine);
   dma_in.register_b_transport(this, &RemappingUnit::dma);
 }
 
@@ -114,15 +122,17 @@ void RemappingUnit::reg_access(tlm::tlm_generic_payload& trans, sc_core::sc_time
     std::uint64_t v = 0;
     for (unsigned i = 0; i < len; ++i) v |= std::uint64_t(data[i]) << (8 * i);
     a = regfile_.write(offset, len, v);
-    execute_commands();
+    execute_commands(delay);
     if (regfile_.take_fault_event()) fault_event();
+    if (regfile_.take_invalidation_event()) invalidation_event();
+    // A queue stopped by an error resumes once software has cleared IQE.
+    if (regfile_.queued_invalidation_enabled()) qi_kick_.notify(delay);
   }
   trans.set_response_status(a == RegisterFile::Access::Ok ? tlm::TLM_OK_RESPONSE : tlm::TLM_ADDRESS_ERROR_RESPONSE);
 }
 
-void RemappingUnit::execute_commands() {
+void RemappingUnit::execute_commands(const sc_core::sc_time& at) {
   for (const Command& c : regfile_.take_commands()) {
-    std::size_t removed = 0;
     switch (c.kind) {
       case Command::Kind::SetTranslation:
         regfile_.complete_te(c.enable);
@@ -134,57 +144,87 @@ void RemappingUnit::execute_commands() {
         regfile_.complete_wbf();
         break;
       case Command::Kind::ContextInvalidate:
-        ++cc_invalidations_;
-        switch (c.context.granularity) {
-          // (The PASID-entry cache follows the context cache until the
-          // PASID-granular queued invalidations exist.)
-          case ContextGranularity::Global:
-            removed = cc_.invalidate_global() + pasid_cache_.invalidate_global();
-            break;
-          case ContextGranularity::Domain:
-            removed = cc_.invalidate_domain(c.context.did) + pasid_cache_.invalidate_domain(c.context.did);
-            break;
-          case ContextGranularity::Device:
-            removed = cc_.invalidate_device(c.context.sid, c.context.fm) +
-                      pasid_cache_.invalidate_device(c.context.sid, c.context.fm);
-            break;
-          case ContextGranularity::Reserved:
-            break;
+        if (regfile_.queued_invalidation_enabled()) {
+          // With queued invalidation on, software must use the queue (VT-d
+          // 6.5.2): the register request is not carried out (CAIG 00).
+          ++register_invalidations_refused_;
+          regfile_.complete_ccmd(ContextGranularity::Reserved);
+          break;
         }
+        invalidate_context(c.context.granularity, c.context.did, c.context.sid, c.context.fm);
         regfile_.complete_ccmd(c.context.granularity);
         break;
       case Command::Kind::IotlbInvalidate:
-        ++iotlb_invalidations_;
-        switch (c.iotlb.granularity) {
-          case IotlbGranularity::Global:
-            removed = iotlb_.invalidate_global() + psc_.invalidate_global() + fl_psc_.invalidate_global();
-            break;
-          case IotlbGranularity::Domain:
-            removed = iotlb_.invalidate_domain(c.iotlb.did) + psc_.invalidate_domain(c.iotlb.did) +
-                      fl_psc_.invalidate_domain(c.iotlb.did);
-            break;
-          case IotlbGranularity::Page:
-            removed = iotlb_.invalidate_pages(c.iotlb.did, c.iotlb.addr, c.iotlb.am);
-            if (!c.iotlb.ih)
-              removed += psc_.invalidate_pages(c.iotlb.did, c.iotlb.addr, c.iotlb.am) +
-                         fl_psc_.invalidate_pages(c.iotlb.did, c.iotlb.addr, c.iotlb.am);
-            break;
-          case IotlbGranularity::Reserved:
-            break;
+        if (regfile_.queued_invalidation_enabled()) {
+          ++register_invalidations_refused_;
+          regfile_.complete_iotlb(IotlbGranularity::Reserved);
+          break;
         }
+        invalidate_iotlb(c.iotlb.granularity, c.iotlb.did, c.iotlb.addr, c.iotlb.am, c.iotlb.ih);
         regfile_.complete_iotlb(c.iotlb.granularity);
         break;
       case Command::Kind::SetQueuedInvalidation:
+        regfile_.complete_qie(c.enable);
+        if (c.enable) qi_kick_.notify(at);
+        break;
+      case Command::Kind::QueueTail:
+        qi_kick_.notify(at);
+        break;
       case Command::Kind::SetInterruptRemapping:
       case Command::Kind::SetInterruptRemapTable:
       case Command::Kind::SetCompatibilityFormat:
-        // Only issued when ECAP.QI / ECAP.IR are advertised, which unit_params
-        // refuses until their models exist.
-        SC_REPORT_ERROR("/iommu/unit", "queued invalidation / interrupt remapping command on a unit without them");
+        // Only issued when ECAP.IR is advertised, which unit_params refuses
+        // until interrupt remapping exists.
+        SC_REPORT_ERROR("/iommu/unit", "interrupt remapping command on a unit without it");
         break;
     }
-    entries_invalidated_ += removed;
   }
+}
+
+std::size_t RemappingUnit::invalidate_context(ContextGranularity g, std::uint16_t did, std::uint16_t sid,
+                                              unsigned fm) {
+  ++cc_invalidations_;
+  std::size_t examined = 0, removed = 0;
+  switch (g) {
+    // (The PASID-entry cache follows the context cache for these scopes;
+    // PASID-granular invalidation uses the PASID-cache descriptor.)
+    case ContextGranularity::Global:
+      removed = cc_.invalidate_global(&examined) + pasid_cache_.invalidate_global();
+      break;
+    case ContextGranularity::Domain:
+      removed = cc_.invalidate_domain(did, &examined) + pasid_cache_.invalidate_domain(did);
+      break;
+    case ContextGranularity::Device:
+      removed = cc_.invalidate_device(sid, fm, &examined) + pasid_cache_.invalidate_device(sid, fm);
+      break;
+    case ContextGranularity::Reserved:
+      break;
+  }
+  entries_invalidated_ += removed;
+  return examined;
+}
+
+std::size_t RemappingUnit::invalidate_iotlb(IotlbGranularity g, std::uint16_t did, Addr addr, unsigned am, bool ih) {
+  ++iotlb_invalidations_;
+  std::size_t removed = 0, examined = 0, e1 = 0, e2 = 0, e3 = 0;
+  switch (g) {
+    case IotlbGranularity::Global:
+      removed = iotlb_.invalidate_global(&e1) + psc_.invalidate_global(&e2) + fl_psc_.invalidate_global(&e3);
+      break;
+    case IotlbGranularity::Domain:
+      removed = iotlb_.invalidate_domain(did, &e1) + psc_.invalidate_domain(did, &e2) +
+                fl_psc_.invalidate_domain(did, &e3);
+      break;
+    case IotlbGranularity::Page:
+      removed = iotlb_.invalidate_pages(did, addr, am, &e1);
+      if (!ih) removed += psc_.invalidate_pages(did, addr, am, &e2) + fl_psc_.invalidate_pages(did, addr, am, &e3);
+      break;
+    case IotlbGranularity::Reserved:
+      break;
+  }
+  examined = e1 + e2 + e3;
+  entries_invalidated_ += removed;
+  return examined;
 }
 
 void RemappingUnit::fault_event() {
@@ -366,6 +406,7 @@ RemappingUnit::Outcome RemappingUnit::translate_legacy(const Request& q, Tick t)
   Tick ready = 0;
   if (const IotlbEntry* e = iotlb_.lookup(ce.did, q.iova, &ready)) {
     ++iotlb_hits_;
+    ++*iotlb_size_hits_[e->shift == 12 ? 0 : e->shift == 21 ? 1 : 2];
     t = std::max(t, ready);
     out.done = t;
     // Permissions of the cached translation (VT-d 6.2.3: R/W as walked).
@@ -546,6 +587,7 @@ RemappingUnit::Outcome RemappingUnit::translate_scalable(const Request& q, Tick 
                     (!fl || !q.priv || pe.sre) && (!fl || !q.exec || pe.ere);
     if (ok) {
       ++iotlb_hits_;
+      ++*iotlb_size_hits_[e->shift == 12 ? 0 : e->shift == 21 ? 1 : 2];
       t = std::max(t, ready);
       out.ok = true;
       out.pa = e->frame | (q.iova & ((Addr(1) << e->shift) - 1));

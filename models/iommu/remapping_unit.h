@@ -23,6 +23,7 @@
 // Register-based invalidation (CCMD, IOTLB register) is carried out when the
 // register is written and completes at once.
 #pragma once
+#include <array>
 #include <map>
 #include <memory>
 #include <string>
@@ -39,6 +40,7 @@
 #include "iommu/iotlb.h"
 #include "iommu/paging_structure_cache.h"
 #include "iommu/pasid_cache.h"
+#include "iommu/qi_descriptor.h"
 #include "iommu/register_file.h"
 #include "iommu/unit_params.h"
 #include "pcie/tag_pool.h"
@@ -102,7 +104,21 @@ class RemappingUnit : public sc_core::sc_module {
   void walk_first_level(const PasidCacheEntry& pce, const Request& q, Tick& t, Outcome& out);
 
   void record(const Outcome& o, std::uint16_t sid, Addr iova, bool write, const PcieAttr* attr);
-  void execute_commands();
+  // Carries out what register writes asked for; `at` is the write's time
+  // as an offset from now (the queue engine starts then).
+  void execute_commands(const sc_core::sc_time& at);
+  // The scopes shared by register-based and queued invalidation; each
+  // returns the number of cache entries examined (for timing).
+  std::size_t invalidate_context(ContextGranularity g, std::uint16_t did, std::uint16_t sid, unsigned fm);
+  std::size_t invalidate_iotlb(IotlbGranularity g, std::uint16_t did, Addr addr, unsigned am, bool ih);
+  // Queued invalidation (remapping_unit_qi.cpp).
+  SC_HAS_PROCESS(RemappingUnit);
+  void qi_engine();
+  // Processes descriptors from IQH to IQT; false when it stopped on an error.
+  void qi_drain();
+  void qi_error(unsigned iqei);
+  std::size_t qi_execute(const QiDescriptor& d);
+  void invalidation_event();
   void fault_event();
 
   struct ScopeStats {
@@ -140,6 +156,7 @@ class RemappingUnit : public sc_core::sc_module {
   Counter& fl_psc_hits_;
   Counter& iotlb_hits_;
   Counter& iotlb_misses_;
+  std::array<Counter*, 3> iotlb_size_hits_{};  // 4 KiB, 2 MiB, 1 GiB
   Counter& psc_hits_;
   Counter& psc_misses_;
   Counter& context_walks_;
@@ -149,6 +166,13 @@ class RemappingUnit : public sc_core::sc_module {
   Counter& cc_invalidations_;
   Counter& iotlb_invalidations_;
   Counter& entries_invalidated_;
+  Counter& register_invalidations_refused_;
+  Counter& qi_descriptors_;
+  Counter& qi_errors_;
+  Counter& qi_waits_;
+  Counter& devtlb_invalidations_;
+  Counter& invalidation_events_;
+  sc_core::sc_event qi_kick_;
   Average& reads_per_walk_;
   Histogram& latency_;
   Histogram& walk_latency_;

@@ -22,8 +22,9 @@ UnitFeatures default_unit_features(unsigned haw) {
   f.nd = 6;
   f.cm = false;
   f.plmr = f.phmr = false;
-  // Not built yet: queued invalidation, interrupt remapping, Device-TLBs.
-  f.qi = f.ir = f.eim = f.dt = false;
+  f.qi = true;
+  // Not built yet: interrupt remapping, Device-TLBs.
+  f.ir = f.eim = f.dt = false;
   f.dwd = f.drd = true;  // draining is immediate here: every request completes inside b_transport
   assign_register_layout(f);
   return f;
@@ -37,7 +38,7 @@ void refuse_unbuilt(ConfigNode& n, const std::string& key, const UnitFeatures& f
     bool set;
     const char* what;
   } unbuilt[] = {
-      {f.qi, "queued invalidation (ECAP.QI)"},       {f.ir, "interrupt remapping (ECAP.IR)"},
+      {f.ir, "interrupt remapping (ECAP.IR)"},
       {f.dt, "Device-TLBs (ECAP.DT)"},
       {f.plmr || f.phmr, "protected memory regions (CAP.PLMR/PHMR)"},
   };
@@ -83,6 +84,7 @@ RemappingUnitParams RemappingUnitParams::from_config(ConfigNode n, unsigned addr
     u.cm = f.boolean("cm", d.cm);
     u.rwbf = f.boolean("rwbf", d.rwbf);
     u.sc = f.boolean("sc", d.sc);
+    u.qi = f.boolean("qi", d.qi);
     // Scalable mode (VT-d 3.x scalable-mode translation, 9.4-9.7 structures).
     u.smts = f.boolean("smts", d.smts);
     u.flts = f.boolean("flts", u.smts);
@@ -103,6 +105,9 @@ RemappingUnitParams RemappingUnitParams::from_config(ConfigNode n, unsigned addr
   p.pipeline_cycles = static_cast<unsigned>(n.u64("pipeline_cycles", p.pipeline_cycles, 0, 10000));
   p.reg_cycles = static_cast<unsigned>(n.u64("reg_cycles", p.reg_cycles, 0, 10000));
   p.walker_slots = static_cast<unsigned>(n.u64("walker_slots", p.walker_slots, 1, 1024));
+  ConfigNode qi = n.child("qi");
+  p.qi_descriptor_cycles = static_cast<unsigned>(qi.u64("descriptor_cycles", p.qi_descriptor_cycles, 0, 1'000'000));
+  p.qi_entry_cycles = static_cast<unsigned>(qi.u64("entry_cycles", p.qi_entry_cycles, 0, 1'000'000));
   p.context_cache = CacheParams::from_config(n.child("context_cache"), p.context_cache);
   p.pasid_cache = CacheParams::from_config(n.child("pasid_cache"), p.pasid_cache);
   p.iotlb = IotlbParams::from_config(n.child("iotlb"));

@@ -28,6 +28,8 @@ struct RemappingUnitParams {
   unsigned pipeline_cycles = 2;  // every translated request, before any lookup
   unsigned reg_cycles = 1;       // register access
   unsigned walker_slots = 4;     // concurrent table walks
+  unsigned qi_descriptor_cycles = 8;  // queued invalidation: each descriptor
+  unsigned qi_entry_cycles = 1;       // ... plus each cache entry an invalidation examines
   CacheParams context_cache{64, 0, ReplacementPolicy::Lru, 1};
   CacheParams pasid_cache{64, 0, ReplacementPolicy::Lru, 1};  // scalable mode
   IotlbParams iotlb;

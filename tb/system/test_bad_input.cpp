@@ -85,8 +85,8 @@ TEST_CASE("bad input: configuration files", "[system]") {
        "platform:\n  iommus:\n    - name: iommu0\n      cap: 0x8d2078c106f0466\n      ecap: 0xf020df\n", "", "",
        "DIR/c.yaml:4: platform.iommus[0].cap: cap: bit 59 (PI) is set, but iommusim does not model PI"},
       {"raw ECAP advertising a model not built yet",
-       "platform:\n  iommus:\n    - name: iommu0\n      cap: 0xd2078c10780c06\n      ecap: 0xf020c3\n", "", "",
-       "DIR/c.yaml:5: platform.iommus[0].ecap: queued invalidation (ECAP.QI) is not supported yet: its model is not "
+       "platform:\n  iommus:\n    - name: iommu0\n      cap: 0xd2078c10780c06\n      ecap: 0xf020c9\n", "", "",
+       "DIR/c.yaml:5: platform.iommus[0].ecap: interrupt remapping (ECAP.IR) is not supported yet: its model is not "
        "built yet"},
       {"two remapping units", "platform:\n  iommus: [{name: a}, {name: b, reg_base: 0xfed91000}]\n", "", "",
        "DIR/c.yaml:2: platform.iommus: expected exactly one remapping unit (several units are not supported yet), "

@@ -1,0 +1,140 @@
+// Interrupt remapping and posting, VT-d rev 4.x chapter 5, as plain C++.
+//
+// remap_msi() processes one interrupt request (a DWORD write to the
+// 0xFEEx_xxxx window) the way 5.1.2-5.1.5 describe: compatibility-format
+// requests pass through or are blocked, remappable-format requests are looked
+// up in the interrupt remapping table (IRTA_REG) and come out remapped, posted
+// or blocked with an interrupt-remapping fault reason (7.1.3). post_interrupt()
+// is the posted-interrupt descriptor update of 5.2.3 as a pure function.
+//
+// MSI address, remappable format (5.1.2.2):
+//   bits 31:20  0xFEE
+//   bits 19:5   handle[14:0]
+//   bit 4       interrupt format: 1 remappable, 0 compatibility
+//   bit 3       SHV  subhandle valid
+//   bit 2       handle[15]
+//   bits 1:0    don't care
+// MSI data, remappable format: bits 15:0 subhandle (used when SHV), bits 31:16
+// reserved. interrupt_index = handle (+ subhandle when SHV), 5.1.3.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "common/types.h"
+#include "iommu/fault_reason.h"
+#include "iommu/irte.h"
+#include "iommu/register_file.h"
+#include "iommu/table_reader.h"
+
+namespace iommusim {
+
+// Interrupt-remapping fault reasons (VT-d 7.1.3; names and values as QEMU
+// hw/i386/intel_iommu_internal.h VTD_FR_IR_* and Linux dmar.c
+// irq_remap_fault_reasons). FaultReason does not name them yet.
+inline constexpr FaultReason kIrRequestReserved = static_cast<FaultReason>(0x20);
+inline constexpr FaultReason kIrIndexBeyondTable = static_cast<FaultReason>(0x21);
+inline constexpr FaultReason kIrEntryNotPresent = static_cast<FaultReason>(0x22);
+inline constexpr FaultReason kIrTableAccessError = static_cast<FaultReason>(0x23);
+inline constexpr FaultReason kIrEntryReserved = static_cast<FaultReason>(0x24);
+inline constexpr FaultReason kIrCompatibilityBlocked = static_cast<FaultReason>(0x25);
+inline constexpr FaultReason kIrSourceIdInvalid = static_cast<FaultReason>(0x26);
+// Error accessing the posted-interrupt descriptor through an IRTE's PDA. Not
+// produced by remap_msi (it does not touch the descriptor): the caller that
+// reads/writes the descriptor reports it.
+inline constexpr FaultReason kIrPostedDescriptorAccessError = static_cast<FaultReason>(0x27);
+
+// Qualified interrupt-remapping faults (not recorded when the IRTE's FPD is
+// set): 0x22, 0x24, 0x26 (QEMU vtd_irte_get, Xen vvtd), and 0x27.
+bool ir_fault_is_qualified(FaultReason r);
+// Description for 0x20..0x27 (kFaultReasonUnknownText otherwise).
+const char* ir_fault_reason_text(FaultReason r);
+
+// MSI address bits (5.1.2).
+inline constexpr Addr kMsiAddrBase = 0xfee00000;
+inline constexpr Addr kMsiAddrRemappable = 1u << 4;  // interrupt format
+inline constexpr Addr kMsiAddrShv = 1u << 3;
+// A remappable-format address for `handle` (bits 31:20 = 0xFEE).
+inline constexpr Addr msi_remappable_address(uint16_t handle, bool shv) {
+  return kMsiAddrBase | (Addr{handle & 0x7fffu} << 5) | kMsiAddrRemappable |
+         (shv ? kMsiAddrShv : 0) | (Addr{(handle >> 15) & 1u} << 2);
+}
+
+struct MsiRequest {
+  Addr addr = 0;
+  uint32_t data = 0;
+  uint16_t sid = 0;  // requester id
+};
+
+struct RemapOutcome {
+  enum class Kind {
+    Remapped,     // fields below from a remapped-format IRTE
+    Posted,       // vector/pda/urgent from a posted-format IRTE
+    Passthrough,  // IRE off, or compatibility format allowed (GSTS.CFIS):
+                  // fields decoded from the request itself
+    Blocked,      // fault says why
+  };
+  Kind kind = Kind::Blocked;
+  FaultReason fault = FaultReason::kNone;
+  bool fpd = false;  // the IRTE's FPD bit (false when no IRTE was read)
+  uint32_t vector = 0;
+  uint32_t dest = 0;  // APIC ID: 8 bits xAPIC, 32 bits x2APIC
+  bool dest_mode_logical = false;
+  bool redirection_hint = false;
+  uint8_t delivery_mode = 0;
+  bool level_trigger = false;
+  uint32_t index = 0;  // interrupt_index (remappable format); FRCD fault info
+  // Posted.
+  Addr pda = 0;
+  bool urgent = false;
+  std::vector<Addr> reads;  // IRTE addresses read (16 bytes each)
+
+  // A blocked request records its fault unless it is qualified and FPD is set.
+  bool record_fault() const {
+    return kind == Kind::Blocked && fault != FaultReason::kNone &&
+           !(fpd && ir_fault_is_qualified(fault));
+  }
+};
+
+// Processes one interrupt request. `irta` is IRTA_REG (address, EIME, S),
+// `ire` GSTS.IRES, `cfi` GSTS.CFIS, `haw` the host address width,
+// `posting_supported` CAP.PI (without it IM = 1 is a reserved bit, fault 0x24).
+//
+// Order of checks: IRE off -> Passthrough; address bits 63:32 or 31:20 not
+// 0xFEE -> 0x20 (QEMU); compatibility format -> 0x25 when EIME or !CFI, else
+// Passthrough; SHV with data bits 31:16 set -> 0x20; index >= 2^(S+1) -> 0x21;
+// IRTE read error -> 0x23; P = 0 -> 0x22; reserved -> 0x24; source validation
+// -> 0x26.
+RemapOutcome remap_msi(TableReader& mem, const MsiRequest& req,
+                       const InterruptRemapTablePointer& irta, bool ire, bool cfi, unsigned haw,
+                       bool posting_supported = true);
+
+// Posted-interrupt descriptor (5.2.2 / 9.12; Linux struct pi_desc), 64 bytes
+// as 8 little-endian qwords:
+//   bits 255:0    PIR   one request bit per vector (qwords 0..3)
+//   bit 256       ON    outstanding notification (qword 4 bit 0)
+//   bit 257       SN    suppress notification    (qword 4 bit 1)
+//   bits 279:272  NV    notification vector      (qword 4 bits 23:16)
+//   bits 319:288  NDST  notification destination (qword 4 bits 63:32;
+//                       xAPIC: APIC ID in NDST[15:8])
+//   other bits reserved.
+inline constexpr unsigned kPostedDescriptorBytes = 64;
+
+struct PostedUpdate {
+  std::array<uint64_t, 8> desc{};  // the descriptor after the update
+  bool notify = false;             // send notification event NV to NDST
+  uint32_t nv = 0;
+  uint32_t ndst = 0;               // raw NDST field
+};
+
+// 5.2.3: set PIR[vector]; when ON was clear and (URG or SN clear), set ON and
+// request a notification event. Otherwise (ON already set, or SN set for a
+// non-urgent interrupt) the descriptor only gains the PIR bit.
+PostedUpdate post_interrupt(const std::array<uint64_t, 8>& desc, uint32_t vector, bool urgent);
+
+// The APIC ID a notification goes to: NDST[15:8] in xAPIC mode, NDST in x2APIC.
+inline uint32_t posted_notification_apic_id(uint32_t ndst, bool eime) {
+  return eime ? ndst : (ndst >> 8) & 0xffu;
+}
+
+}  // namespace iommusim

@@ -1,0 +1,144 @@
+// The remapping unit's queued-invalidation engine (VT-d 6.5.2, registers
+// 11.4.9): an SC_THREAD that, when software moves the tail (IQT) or enables the
+// queue, fetches descriptors from IQH to IQT through the unit's memory port,
+// carries each out and advances IQH, one descriptor after the other. Effects
+// happen at their simulated time: a wait descriptor's status write lands in
+// memory when the engine reaches it, so software polling for it sees it then.
+//
+// Timing: each fetch pays the memory controller's latency; each descriptor
+// costs qi.descriptor_cycles plus qi.entry_cycles per cache entry its
+// invalidation examines. Every request completes inside b_transport in this
+// model, so the drain (DR/DW) and fence (FN) semantics hold by construction.
+//
+// Errors stop the engine with IQH at the offending descriptor, FSTS.IQE set and
+// IQERCD.IQEI saying why (1 tail beyond the queue or misaligned, 2 fetch
+// error, 3 invalid type, 4 reserved field, 5 descriptor width not supported);
+// it resumes when software clears IQE and writes a register.
+#include <fmt/format.h>
+
+#include "common/sc_time_conv.h"
+#include "iommu/registers.h"
+#include "iommu/remapping_unit.h"
+#include "iommu/timed_table_reader.h"
+
+namespace iommusim {
+
+void RemappingUnit::qi_engine() {
+  for (;;) {
+    sc_core::wait(qi_kick_);
+    qi_drain();
+  }
+}
+
+void RemappingUnit::qi_error(unsigned iqei) {
+  ++qi_errors_;
+  regfile_.set_iqercd(iqei);
+  if (regfile_.report_fault_status(reg::kFstsIqe)) fault_event();
+}
+
+void RemappingUnit::invalidation_event() {
+  ++invalidation_events_;
+  const MsiMessage m = regfile_.invalidation_event_message();
+  SC_REPORT_INFO_VERB("/iommu/qi",
+                      fmt::format("{}: invalidation event: data {:#x} to {:#x}", name(), m.data, m.address).c_str(),
+                      sc_core::SC_MEDIUM);
+}
+
+void RemappingUnit::qi_drain() {
+  using namespace reg;
+  const QiCaps caps = QiCaps::from_features(p_.features);
+  while (regfile_.queued_invalidation_enabled() && !(regfile_.peek(kFsts) & kFstsIqe)) {
+    const std::uint64_t iqa = regfile_.peek(kIqa);
+    const bool wide = iqa & kIqaDw;
+    const unsigned bytes = wide ? kQiDescriptorBytes256 : kQiDescriptorBytes128;
+    const std::uint64_t queue_bytes = std::uint64_t(4096) << (iqa & kIqaQsMask);
+    const std::uint64_t head = regfile_.peek(kIqh) & kIqhtMask;
+    const std::uint64_t tail = regfile_.peek(kIqt) & kIqhtMask;
+    if (wide && !p_.features.smts) return qi_error(5);
+    if (tail >= queue_bytes || (tail % bytes) != 0) return qi_error(1);
+    if (head == tail) return;
+
+    std::uint64_t q[4] = {};
+    TimedTableReader<decltype(mem)> reader(mem, now_tick());
+    const bool fetched = reader.try_read_entry((iqa & kIqaAddrMask) + head, q, bytes / 8);
+    sc_core::wait(to_sc_time(reader.time() - now_tick()));
+    if (!fetched) return qi_error(2);
+    const QiDecode dec = decode_qi_descriptor(q, wide, caps);
+    if (!dec.ok()) return qi_error(dec.error == QiDecodeError::InvalidType ? 3 : 4);
+
+    ++qi_descriptors_;
+    const std::size_t examined = qi_execute(dec.desc);
+    sc_core::wait(to_sc_time(cycle_ps_ * (p_.qi_descriptor_cycles + p_.qi_entry_cycles * examined)));
+    if (dec.desc.type == QiType::Wait) {
+      ++qi_waits_;
+      if (dec.desc.sw) {
+        // The status write goes to memory through the unit's port (timed).
+        unsigned char data[4];
+        for (int i = 0; i < 4; ++i) data[i] = static_cast<unsigned char>(dec.desc.status_data >> (8 * i));
+        tlm::tlm_generic_payload t;
+        t.set_command(tlm::TLM_WRITE_COMMAND);
+        t.set_address(dec.desc.status_addr);
+        t.set_data_ptr(data);
+        t.set_data_length(4);
+        t.set_streaming_width(4);
+        sc_core::sc_time d = sc_core::SC_ZERO_TIME;
+        mem->b_transport(t, d);
+        sc_core::wait(d);
+      }
+      if (dec.desc.intr && regfile_.report_invalidation_wait()) invalidation_event();
+    }
+    regfile_.set_iqh((head + bytes) % queue_bytes);
+  }
+}
+
+std::size_t RemappingUnit::qi_execute(const QiDescriptor& d) {
+  std::size_t examined = 0, e1 = 0, e2 = 0;
+  switch (d.type) {
+    case QiType::ContextCache:
+      return invalidate_context(d.cc_granularity, d.did, d.sid, d.fm);
+    case QiType::Iotlb:
+      return invalidate_iotlb(d.iotlb_granularity, d.did, d.addr, d.am, d.ih);
+    case QiType::PasidIotlb: {
+      ++iotlb_invalidations_;
+      std::size_t removed = 0;
+      if (d.piotlb_granularity == PasidIotlbGranularity::AllInPasid)
+        removed = iotlb_.invalidate_pasid(d.did, d.pasid, &e1) + fl_psc_.invalidate_pasid(d.did, d.pasid, &e2);
+      else
+        removed = iotlb_.invalidate_pasid_pages(d.did, d.pasid, d.addr, d.am, &e1) +
+                  (d.ih ? 0 : fl_psc_.invalidate_pasid(d.did, d.pasid, &e2));
+      entries_invalidated_ += removed;
+      return e1 + e2;
+    }
+    case QiType::PasidCache: {
+      ++cc_invalidations_;
+      std::size_t removed = 0;
+      switch (d.pc_granularity) {
+        case PasidCacheGranularity::Domain:
+          removed = pasid_cache_.invalidate_domain(d.did);
+          break;
+        case PasidCacheGranularity::Pasid:
+          removed = pasid_cache_.invalidate_pasid(d.did, d.pasid);
+          break;
+        case PasidCacheGranularity::Global:
+          removed = pasid_cache_.invalidate_global();
+          break;
+      }
+      entries_invalidated_ += removed;
+      return pasid_cache_.params().entries;
+    }
+    case QiType::DeviceTlb:
+    case QiType::PasidDeviceTlb:
+      // No endpoint has a device TLB yet: the invalidation completes at once.
+      ++devtlb_invalidations_;
+      return examined;
+    case QiType::InterruptEntryCache:
+      // Only decodable with ECAP.IR, which is refused until interrupt
+      // remapping exists.
+      return examined;
+    case QiType::Wait:
+      return examined;
+  }
+  return examined;
+}
+
+}  // namespace iommusim
