@@ -488,3 +488,61 @@ TEST_CASE("iommu unit: without caching mode a newly present page is seen at once
   CHECK(r[0].fault == 0x6);
   CHECK(r[1].ok);
 }
+
+// Queued invalidation timing: each descriptor is fetched through the unit's
+// memory port when the previous one is done, and takes qi.descriptor_cycles
+// (8) plus qi.entry_cycles (1) per cache entry its invalidation examines
+// (none here: the caches are empty); the wait descriptor's status write
+// follows the same rule.
+TEST_CASE("iommu unit: a queue of descriptors takes the configured costs", "[system][iommu][qi]") {
+  Bench b;
+  auto put = [&](Addr a, std::uint64_t v) { b.mem.store().write_le(a, v, 8); };
+  put(0x400000, 0x11);         // context-cache global
+  put(0x400008, 0x0);
+  put(0x400010, 0x12);         // IOTLB global
+  put(0x400018, 0x0);
+  put(0x400020, 0x700000025);  // wait: SW, status 7
+  put(0x400028, 0x500000);
+  std::uint64_t iqh = 0;
+  sc_core::sc_spawn([&] {
+    b.drv.write(reg::kIqa, 0x400000, 8);
+    b.drv.write(reg::kGcmd, 1u << 26);  // QIE
+    sc_core::wait(to_sc_time(1000 * kNs));
+    b.drv.write(reg::kIqt, 0x30, 8);
+    sc_core::wait(to_sc_time(1000 * kNs));
+    iqh = b.drv.read(reg::kIqh, 8);
+  });
+  sc_core::sc_start();
+  const auto& s = b.walk_probe.seen;
+  REQUIRE(s.size() == 4);
+  CHECK(s[0].addr == 0x400000);
+  CHECK(s[0].arrival == 1001 * kNs);  // the IQT write takes one register cycle
+  CHECK(s[1].addr == 0x400010);
+  CHECK(s[1].arrival == s[0].done + 8 * kNs);
+  CHECK(s[2].addr == 0x400020);
+  CHECK(s[2].arrival == s[1].done + 8 * kNs);
+  CHECK(s[3].addr == 0x500000);  // status write
+  CHECK(s[3].arrival == s[2].done + 8 * kNs);
+  CHECK(b.mem.store().read_le(0x500000, 4) == 7);
+  CHECK(iqh == 0x30);
+  CHECK(b.counter("qi_descriptors").value() == 3);
+}
+
+TEST_CASE("iommu unit: a tail beyond the queue is an invalidation queue error", "[system][iommu][qi]") {
+  Bench b;
+  std::uint64_t fsts = 0, iqercd = 0, iqh = 1;
+  sc_core::sc_spawn([&] {
+    b.drv.write(reg::kIqa, 0x400000, 8);  // QS = 0: 4 KiB, 256 descriptors
+    b.drv.write(reg::kGcmd, 1u << 26);
+    b.drv.write(reg::kIqt, 0x1000, 8);    // beyond the last descriptor (0xff0)
+    sc_core::wait(to_sc_time(100 * kNs));
+    fsts = b.drv.read(reg::kFsts);
+    iqercd = b.drv.read(reg::kIqercd, 8);
+    iqh = b.drv.read(reg::kIqh, 8);
+  });
+  sc_core::sc_start();
+  CHECK((fsts & reg::kFstsIqe) != 0);
+  CHECK((iqercd & 0xf) == 1);  // IQEI: invalid tail pointer
+  CHECK(iqh == 0);
+  CHECK(b.walk_probe.seen.empty());  // nothing fetched
+}
