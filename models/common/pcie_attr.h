@@ -33,11 +33,15 @@ struct PcieAttr : tlm::tlm_extension<PcieAttr> {
   bool reached_memory = false;     // memory controller performed the access
   Addr memory_addr = 0;            // host physical address of the first byte
   std::uint8_t fault_reason = 0;   // VT-d fault reason when the IOMMU blocked it (0: none)
+  bool interrupt_delivered = false;  // an interrupt message reached the interrupt controller
+  std::uint32_t vector = 0, dest = 0;
 
   void reset_outcome() {
     reached_memory = false;
     memory_addr = 0;
     fault_reason = 0;
+    interrupt_delivered = false;
+    vector = dest = 0;
   }
 
   tlm::tlm_extension_base* clone() const override { return new PcieAttr(*this); }

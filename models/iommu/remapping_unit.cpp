@@ -32,6 +32,8 @@ RemappingUnit::RemappingUnit(sc_core::sc_module_name name, const RemappingUnitPa
       dma_in("dma_in"),
       dma_out("dma_out"),
       mem("mem"),
+      msi_in("msi_in"),
+      irq_out("irq_out"),
       p_(p),
       stats_(stats),
       cycle_ps_(period_from_mhz(p.clock_mhz)),
@@ -74,6 +76,7 @@ RemappingUnit::RemappingUnit(sc_core::sc_module_name name, const RemappingUnitPa
       qi_waits_(IOMMU_COUNTER("qi_waits", "Invalidation wait descriptors processed")),
       devtlb_invalidations_(IOMMU_COUNTER("devtlb_invalidations", "Device-TLB invalidation descriptors (answered at once: no device TLBs yet)")),
       invalidation_events_(IOMMU_COUNTER("invalidation_events", "Invalidation completion interrupts generated (IEDATA to IEADDR)")),
+      msis_forwarded_(IOMMU_COUNTER("msis_forwarded", "Device interrupt messages passed on unremapped (IRES = 0)")),
 #undef IOMMU_COUNTER
       reads_per_walk_(stats.average(std::string(this->name()) + ".reads_per_walk",
                                     "Table entries read per page walk (any kind)")),
@@ -100,6 +103,7 @@ RemappingUnit::RemappingUnit(sc_core::sc_module_name name, const RemappingUnitPa
   regs.register_b_transport(this, &RemappingUnit::reg_access);
   SC_THREAD(qi_engine);
   dma_in.register_b_transport(this, &RemappingUnit::dma);
+  msi_in.register_b_transport(this, &RemappingUnit::msi);
 }
 
 // ---------------------------------------------------------------- registers
@@ -227,9 +231,29 @@ std::size_t RemappingUnit::invalidate_iotlb(IotlbGranularity g, std::uint16_t di
   return examined;
 }
 
-void RemappingUnit::fault_event() {
+void RemappingUnit::msi(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+  ++msis_forwarded_;
+  irq_out->b_transport(trans, delay);
+}
+
+void RemappingUnit::send_interrupt(const MsiMessage& m, const sc_core::sc_time& delay) {
+  unsigned char data[4];
+  for (int i = 0; i < 4; ++i) data[i] = static_cast<unsigned char>(m.data >> (8 * i));
+  tlm::tlm_generic_payload t;
+  t.set_command(tlm::TLM_WRITE_COMMAND);
+  t.set_address(m.address);
+  t.set_data_ptr(data);
+  t.set_data_length(4);
+  t.set_streaming_width(4);
+  t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  sc_core::sc_time d = delay;
+  irq_out->b_transport(t, d);
+}
+
+void RemappingUnit::fault_event(const sc_core::sc_time& at) {
   ++fault_events_;
   const MsiMessage m = regfile_.fault_event_message();
+  send_interrupt(m, at);
   SC_REPORT_INFO_VERB("/iommu/fault",
                       fmt::format("{}: fault event: data {:#x} to {:#x}", name(), m.data, m.address).c_str(),
                       sc_core::SC_MEDIUM);
@@ -626,7 +650,7 @@ void RemappingUnit::record(const Outcome& o, std::uint16_t sid, Addr iova, bool 
     f.priv = attr->priv;
     f.at = static_cast<unsigned>(attr->at);
   }
-  if (regfile_.record_fault(f)) fault_event();
+  if (regfile_.record_fault(f)) fault_event(to_sc_time(o.done > now_tick() ? o.done - now_tick() : 0));
 }
 
 void RemappingUnit::dma(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {

@@ -53,6 +53,8 @@ class RemappingUnit : public sc_core::sc_module {
   tlm_utils::simple_target_socket<RemappingUnit> dma_in;
   tlm_utils::simple_initiator_socket<RemappingUnit> dma_out;
   tlm_utils::simple_initiator_socket<RemappingUnit> mem;
+  tlm_utils::simple_target_socket<RemappingUnit> msi_in;        // interrupt messages from the root complex
+  tlm_utils::simple_initiator_socket<RemappingUnit> irq_out;    // to the interrupt controller
 
   RemappingUnit(sc_core::sc_module_name name, const RemappingUnitParams& p, StatsRegistry& stats,
                 std::uint64_t seed);
@@ -78,6 +80,12 @@ class RemappingUnit : public sc_core::sc_module {
   };
 
   void reg_access(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  // Interrupt messages: passed on unremapped (interrupt remapping is not
+  // wired in yet, so GSTS.IRES stays 0 and every MSI is in effect
+  // compatibility format with remapping off, VT-d 5.1).
+  void msi(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  // Sends an interrupt message (FEDATA to FEADDR, IEDATA to IEADDR).
+  void send_interrupt(const MsiMessage& m, const sc_core::sc_time& delay);
   void dma(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   // What the translation needs to know of a request.
   struct Request {
@@ -119,7 +127,8 @@ class RemappingUnit : public sc_core::sc_module {
   void qi_error(unsigned iqei);
   std::size_t qi_execute(const QiDescriptor& d);
   void invalidation_event();
-  void fault_event();
+  // Raises the fault event `at` (an offset from now).
+  void fault_event(const sc_core::sc_time& at = sc_core::SC_ZERO_TIME);
 
   struct ScopeStats {
     Counter* translations;
@@ -172,6 +181,7 @@ class RemappingUnit : public sc_core::sc_module {
   Counter& qi_waits_;
   Counter& devtlb_invalidations_;
   Counter& invalidation_events_;
+  Counter& msis_forwarded_;
   sc_core::sc_event qi_kick_;
   Average& reads_per_walk_;
   Histogram& latency_;

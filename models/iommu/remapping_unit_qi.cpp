@@ -39,6 +39,7 @@ void RemappingUnit::qi_error(unsigned iqei) {
 void RemappingUnit::invalidation_event() {
   ++invalidation_events_;
   const MsiMessage m = regfile_.invalidation_event_message();
+  send_interrupt(m, sc_core::SC_ZERO_TIME);
   SC_REPORT_INFO_VERB("/iommu/qi",
                       fmt::format("{}: invalidation event: data {:#x} to {:#x}", name(), m.data, m.address).c_str(),
                       sc_core::SC_MEDIUM);

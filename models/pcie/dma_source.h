@@ -24,6 +24,8 @@ struct DmaRequest {
   bool priv = false, exec = false;
   bool translated = false;
   bool from_trace = false; // logged in the transaction log
+  bool msi = false;        // an interrupt message: a 4-byte write of `data`
+  std::uint32_t data = 0;
 };
 
 class DmaSource {
@@ -33,7 +35,7 @@ class DmaSource {
   virtual bool next(DmaRequest& out) = 0;
 };
 
-// The dma_r / dma_w records of one device, in file order.
+// The dma_r / dma_w / msi records of one device, in file order.
 class TraceDmaSource : public DmaSource {
  public:
   explicit TraceDmaSource(std::vector<TraceRecord> records) : records_(std::move(records)) {}

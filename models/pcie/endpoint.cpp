@@ -57,7 +57,9 @@ Endpoint::TlpResult Endpoint::issue_tlp(Tick t, const DmaRequest& req, const Tlp
   clock_.advance_to(ready);
   const Tick issued = std::max(ready, now_tick());
 
-  if (req.write)
+  if (req.msi)
+    for (std::uint32_t i = 0; i < c.size; ++i) buffer_[i] = static_cast<unsigned char>(req.data >> (8 * i));
+  else if (req.write)
     for (std::uint32_t i = 0; i < c.size; ++i) buffer_[i] = static_cast<unsigned char>(c.addr + i);
   tlm::tlm_generic_payload trans;
   trans.set_command(req.write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
@@ -99,6 +101,8 @@ void Endpoint::engine() {
     bool first = true, ok = true;
     std::uint8_t fault_reason = 0;
     std::optional<Addr> pa;
+    std::uint32_t vector = 0, dest = 0;
+    bool delivered = false;
     for (const TlpChunk& c : split_request(req.addr, req.size, req.write ? p_.mps : p_.mrrs)) {
       attr.tag = static_cast<std::uint16_t>(tags_.in_use() % p_.tags);
       const TlpResult r = issue_tlp(t, req, c, attr);
@@ -106,6 +110,11 @@ void Endpoint::engine() {
         first_issue = r.issued;
         if (attr.reached_memory) pa = attr.memory_addr;
         first = false;
+      }
+      if (attr.interrupt_delivered) {
+        delivered = true;
+        vector = attr.vector;
+        dest = attr.dest;
       }
       if (!r.ok) {
         ok = false;
@@ -137,13 +146,17 @@ void Endpoint::engine() {
       row.issue = first_issue;
       row.done = last_done;
       row.source = p_.bdf.str();
-      row.op = req.write ? TraceOp::DmaW : TraceOp::DmaR;
+      row.op = req.msi ? TraceOp::Msi : req.write ? TraceOp::DmaW : TraceOp::DmaR;
       row.addr = req.addr;
       row.size = req.size;
       if (req.has_pasid) row.pasid = req.pasid;
       row.status = ok ? TxnStatus::Ok : (fault_reason ? TxnStatus::Fault : TxnStatus::Error);
       row.pa = pa;
       if (fault_reason) row.fault_reason = fault_reason;
+      if (delivered) {
+        row.vector = vector;
+        row.dest = dest;
+      }
       txn_log_->add(std::move(row));
     }
   }

@@ -19,12 +19,12 @@ RootComplex::RootComplex(sc_core::sc_module_name name, const RootComplexParams& 
     : sc_module(name),
       from_links("from_links"),
       to_memory("to_memory"),
+      msi_out("msi_out"),
       mmio_in("mmio_in"),
       mmio_out("mmio_out"),
       latency_ps_(period_from_mhz(p.clock_mhz) * p.latency_cycles),
       dma_requests_(stats.counter(std::string(this->name()) + ".dma_requests", "Upstream DMA requests")),
-      msi_unclaimed_(stats.counter(std::string(this->name()) + ".msi_unclaimed",
-                                   "MSI-window writes with no interrupt controller attached (UR)")),
+      msis_(stats.counter(std::string(this->name()) + ".msis", "MSI-window writes (interrupt messages)")),
       mmio_requests_(stats.counter(std::string(this->name()) + ".mmio_requests", "Downstream MMIO requests")),
       master_aborts_(stats.counter(std::string(this->name()) + ".master_aborts",
                                    "MMIO requests that no window claimed")) {
@@ -45,8 +45,8 @@ void RootComplex::dma(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& de
   delay += to_sc_time(latency_ps_);
   const Addr a = trans.get_address();
   if (trans.is_write() && a >= kMsiBase && a <= kMsiLimit) {
-    ++msi_unclaimed_;
-    trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    ++msis_;
+    msi_out->b_transport(trans, delay);
     return;
   }
   to_memory->b_transport(trans, delay);

@@ -1,10 +1,10 @@
 // Root complex: the meeting point of the PCIe hierarchy and the host.
 //
 // Upstream, DMA requests from the links pass a fixed pipeline latency and go to
-// `to_memory` (the memory controller now; the IOMMU unit is inserted there by
-// the platform once it exists). Writes into the MSI window 0xFEE00000-0xFEEFFFFF
-// are interrupt messages, not memory: with no interrupt controller attached they
-// complete as Unsupported Request (TLM address error).
+// `to_memory` (the remapping unit, then memory). Writes into the MSI window
+// 0xFEE00000-0xFEEFFFFF are interrupt messages, not memory: they go to
+// `msi_out` (the remapping unit's interrupt input, which passes them on to the
+// interrupt controller).
 //
 // Downstream, host MMIO arrives on `mmio_in` and is routed by address to the
 // window that claims it (register blocks, BARs), each bound to `mmio_out`; an
@@ -43,6 +43,7 @@ class RootComplex : public sc_core::sc_module {
                                              sc_core::SC_ZERO_OR_MORE_BOUND>
       from_links;
   tlm_utils::simple_initiator_socket<RootComplex> to_memory;
+  tlm_utils::simple_initiator_socket<RootComplex> msi_out;
   tlm_utils::simple_target_socket<RootComplex> mmio_in;
   tlm_utils::multi_passthrough_initiator_socket<RootComplex, 32, tlm::tlm_base_protocol_types, 0,
                                                 sc_core::SC_ZERO_OR_MORE_BOUND>
@@ -67,7 +68,7 @@ class RootComplex : public sc_core::sc_module {
   Tick latency_ps_;
   std::vector<Window> windows_;
   Counter& dma_requests_;
-  Counter& msi_unclaimed_;
+  Counter& msis_;
   Counter& mmio_requests_;
   Counter& master_aborts_;
 };

@@ -22,8 +22,6 @@ const char* needs_model(TraceOp op) {
     case TraceOp::Map:
     case TraceOp::Unmap:
       return "the host driver model";
-    case TraceOp::Msi:
-      return "interrupt remapping and the host interrupt controller";
     case TraceOp::Ats:
       return "ATS and device TLBs";
     default:
@@ -71,6 +69,9 @@ System::System(sc_core::sc_module_name name, Config& cfg, const Trace* trace, bo
   iommu_->dma_out.bind(mem_->tsock);
   iommu_->mem.bind(mem_->tsock);
   rc_->mmio_out.bind(iommu_->regs);
+  ic_ = std::make_unique<InterruptController>("ic", stats);
+  rc_->msi_out.bind(iommu_->msi_in);
+  iommu_->irq_out.bind(ic_->irq_in);
   rc_->add_mmio_window(up.reg_base, iommu_->register_block_bytes(), 0, up.name);
 
   host_ = std::make_unique<HostCpu>("host", stats, progress, txn_log);

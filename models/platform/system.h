@@ -19,6 +19,7 @@
 #include "common/progress.h"
 #include "common/stats.h"
 #include "host/host_cpu.h"
+#include "host/interrupt_controller.h"
 #include "iommu/remapping_unit.h"
 #include "mem/memory_controller.h"
 #include "pcie/dma_totals.h"
@@ -65,6 +66,7 @@ class System : public sc_core::sc_module {
   std::unique_ptr<RootComplex> rc_;
   std::unique_ptr<RemappingUnit> iommu_;
   std::unique_ptr<HostCpu> host_;
+  std::unique_ptr<InterruptController> ic_;
   std::vector<std::unique_ptr<Link>> links_;
   std::vector<std::unique_ptr<Endpoint>> endpoints_;
   Tick last_done_ = 0;

@@ -133,9 +133,8 @@ TEST_CASE("bad input: traces", "[system]") {
        "DIR/t.trace:2: mem_w: size must be 1..8, got 9"},
       {"device the platform lacks", kGoodPlatform, hdr + "0 00:05.0 dma_r addr=0 size=64\n", "",
        "DIR/t.trace:2: device 00:05.0 is not in the platform"},
-      {"op whose model is not built yet", "", hdr + "0 00:03.0 msi addr=0xfee00000 data=0x41\n", "",
-       "DIR/t.trace:2: op 'msi' is not supported yet: it needs interrupt remapping and the host interrupt "
-       "controller, which is not built yet"},
+      {"op whose model is not built yet", "", hdr + "0 00:03.0 ats addr=0x1000 size=4096\n", "",
+       "DIR/t.trace:2: op 'ats' is not supported yet: it needs ATS and device TLBs, which is not built yet"},
       {"map before the driver model exists", "", hdr + "0 host map dev=00:03.0 iova=0 pa=0 size=4096 perm=rw\n", "",
        "DIR/t.trace:2: op 'map' is not supported yet: it needs the host driver model, which is not built yet"},
       {"pasid on a unit without requests-with-PASID", "", hdr + "0 00:03.0 dma_r addr=0 size=64 pasid=1\n", "",

@@ -58,6 +58,7 @@ struct Sink : sc_core::sc_module {
 struct Driver : sc_core::sc_module {
   tlm_utils::simple_initiator_socket<Driver> regs{"regs"};
   tlm_utils::simple_initiator_socket<Driver> dma{"dma"};
+  tlm_utils::simple_initiator_socket<Driver> msi{"msi"};
   explicit Driver(sc_core::sc_module_name n) : sc_module(n) {}
 
   tlm::tlm_response_status reg(Addr offset, unsigned size, std::uint64_t& v, bool write) {
@@ -117,6 +118,7 @@ struct Bench {
   RemappingUnit unit;
   Probe walk_probe{"walk_probe"};
   Sink sink{"sink"};
+  Sink irq_sink{"irq_sink"};  // interrupt messages (fault and invalidation events)
   Driver drv{"drv"};
   LegacyTables tables;
 
@@ -137,6 +139,8 @@ struct Bench {
     unit.mem.bind(walk_probe.in);
     walk_probe.out.bind(mem.tsock);
     unit.dma_out.bind(sink.in);
+    drv.msi.bind(unit.msi_in);
+    unit.irq_out.bind(irq_sink.in);
   }
   // RTADDR, SRTP, TE.
   void enable() {

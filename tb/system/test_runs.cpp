@@ -187,3 +187,22 @@ TEST_CASE("run: queued invalidation from a trace gives the expected log", "[syst
   CHECK(stats["system.iommu0.invalidation_events"] == 0);  // IECTL.IM is set at reset: the event is held
   fs::remove_all(out);
 }
+
+// Interrupt messages reach the host interrupt controller: two device MSIs
+// (vector 0x41 to APIC 1, vector 0x22 to APIC 0, logged with vector and dest)
+// and the remapping unit's fault event (FEDATA 0x51) raised by a DMA that
+// faults once FECTL.IM is cleared.
+TEST_CASE("run: interrupt messages and the fault event reach the interrupt controller", "[system]") {
+  const std::string out = temp_dir();
+  auto r = run_cli("run --trace traces/examples/msi.trace --txn-log " + out + "/log.csv --out " + out);
+  REQUIRE(r.status == 0);
+  CHECK(slurp(out + "/log.csv") == slurp(source_dir() + "/traces/examples/msi.expected.csv"));
+  auto stats = nlohmann::json::parse(slurp(out + "/stats.json"))["stats"];
+  CHECK(stats["system.ic.interrupts"] == 3);
+  CHECK(stats["system.ic.vector_41.count"] == 1);
+  CHECK(stats["system.ic.vector_22.count"] == 1);
+  CHECK(stats["system.ic.vector_51.count"] == 1);
+  CHECK(stats["system.ic.vector_51.last_arrival"] == 1096.047);  // when the fault was found
+  CHECK(stats["system.iommu0.fault_events"] == 1);
+  fs::remove_all(out);
+}

@@ -460,7 +460,7 @@ TEST_CASE("pcie: GeneratorParams::from_config errors", "[unit][pcie]") {
 
 // ------------------------------------------------------------------ TraceDmaSource
 
-TEST_CASE("pcie: TraceDmaSource yields only dma_r and dma_w records in order", "[unit][pcie]") {
+TEST_CASE("pcie: TraceDmaSource yields only dma_r, dma_w and msi records in order", "[unit][pcie]") {
   std::vector<TraceRecord> recs;
   auto add = [&](TraceOp op, std::uint64_t seq, Tick time, Addr addr, std::uint64_t size) -> TraceRecord& {
     TraceRecord r;
@@ -475,7 +475,7 @@ TEST_CASE("pcie: TraceDmaSource yields only dma_r and dma_w records in order", "
   };
   add(TraceOp::MmioW, 0, 0, 0xfed90000, 4);
   add(TraceOp::DmaR, 1, 1000, 0x10000, 64);
-  add(TraceOp::Msi, 2, 1500, 0xfee00000, 4);
+  add(TraceOp::Msi, 2, 1500, 0xfee00000, 4).data = 0x41;
   {
     TraceRecord& w = add(TraceOp::DmaW, 3, 2000, 0x20040, 256);
     w.has_pasid = true;
@@ -493,9 +493,18 @@ TEST_CASE("pcie: TraceDmaSource yields only dma_r and dma_w records in order", "
 
   TraceDmaSource src(recs);
   auto out = drain(src);
-  REQUIRE(out.size() == 3);
+  REQUIRE(out.size() == 4);
+  // The MSI is a 4-byte write of its data.
+  CHECK(out[1].seq == 2);
+  CHECK(out[1].msi);
+  CHECK(out[1].write);
+  CHECK(out[1].data == 0x41);
+  CHECK(out[1].addr == 0xfee00000);
+  CHECK(out[1].size == 4);
+  out.erase(out.begin() + 1);
 
   CHECK(out[0].seq == 1);
+  CHECK_FALSE(out[0].msi);
   CHECK(out[0].time == 1000);
   CHECK_FALSE(out[0].write);
   CHECK(out[0].addr == 0x10000);
@@ -555,10 +564,10 @@ TEST_CASE("pcie: TraceDmaSource resets fields of the output request", "[unit][pc
   CHECK(r.from_trace);
 }
 
-TEST_CASE("pcie: TraceDmaSource with no DMA records is empty", "[unit][pcie]") {
+TEST_CASE("pcie: TraceDmaSource with no DMA or MSI records is empty", "[unit][pcie]") {
   std::vector<TraceRecord> recs(3);
   recs[0].op = TraceOp::MmioW;
-  recs[1].op = TraceOp::Msi;
+  recs[1].op = TraceOp::MemR;
   recs[2].op = TraceOp::Ats;
   TraceDmaSource src(recs);
   DmaRequest r;

@@ -1,0 +1,59 @@
+#include "host/interrupt_controller.h"
+
+#include <fmt/format.h>
+
+#include "common/pcie_attr.h"
+#include "common/sc_time_conv.h"
+
+namespace iommusim {
+
+MsiFields decode_msi(Addr addr, std::uint32_t data) {
+  MsiFields f;
+  f.dest = static_cast<std::uint32_t>((addr >> 12) & 0xff);
+  f.logical = (addr >> 2) & 1;
+  f.vector = static_cast<std::uint8_t>(data & 0xff);
+  f.delivery_mode = static_cast<std::uint8_t>((data >> 8) & 7);
+  f.level = (data >> 15) & 1;
+  return f;
+}
+
+InterruptController::InterruptController(sc_core::sc_module_name name, StatsRegistry& stats)
+    : sc_module(name),
+      irq_in("irq_in"),
+      stats_(stats),
+      interrupts_(stats.counter(std::string(this->name()) + ".interrupts", "Interrupt messages delivered")),
+      rejected_(stats.counter(std::string(this->name()) + ".rejected",
+                              "Writes that are not interrupt messages (outside 0xFEExxxxx or not 4 bytes)")) {
+  irq_in.register_b_transport(this, &InterruptController::b_transport);
+}
+
+void InterruptController::b_transport(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+  const Addr a = trans.get_address();
+  if (!trans.is_write() || trans.get_data_length() != 4 || a < kBase || a > kLimit) {
+    ++rejected_;
+    trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return;
+  }
+  const unsigned char* d = trans.get_data_ptr();
+  const std::uint32_t data = d[0] | (d[1] << 8) | (d[2] << 16) | (std::uint32_t(d[3]) << 24);
+  const MsiFields f = decode_msi(a, data);
+  ++interrupts_;
+  auto it = vectors_.find(f.vector);
+  if (it == vectors_.end()) {
+    const std::string n = fmt::format("{}.vector_{:02x}", name(), f.vector);
+    VectorStats v{&stats_.counter(n + ".count", fmt::format("Interrupts with vector {:#x}", f.vector))};
+    it = vectors_.emplace(f.vector, v).first;
+    stats_.formula(n + ".last_arrival", "When this vector last arrived", "Nanosecond",
+                   [this, vec = f.vector] { return double(vectors_.at(vec).last) * 1e-3; });
+  }
+  ++*it->second.count;
+  it->second.last = now_tick() + to_tick(delay);
+  if (PcieAttr* attr = trans.get_extension<PcieAttr>()) {
+    attr->interrupt_delivered = true;
+    attr->vector = f.vector;
+    attr->dest = f.dest;
+  }
+  trans.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+}  // namespace iommusim
