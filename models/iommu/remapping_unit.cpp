@@ -77,6 +77,7 @@ RemappingUnit::RemappingUnit(sc_core::sc_module_name name, const RemappingUnitPa
       devtlb_invalidations_(IOMMU_COUNTER("devtlb_invalidations", "Device-TLB invalidation descriptors (answered at once: no device TLBs yet)")),
       invalidation_events_(IOMMU_COUNTER("invalidation_events", "Invalidation completion interrupts generated (IEDATA to IEADDR)")),
       msis_forwarded_(IOMMU_COUNTER("msis_forwarded", "Device interrupt messages passed on unremapped (IRES = 0)")),
+      pmr_blocked_(IOMMU_COUNTER("pmr_blocked", "DMA blocked by a protected memory region (PMEN.EPM)")),
 #undef IOMMU_COUNTER
       reads_per_walk_(stats.average(std::string(this->name()) + ".reads_per_walk",
                                     "Table entries read per page walk (any kind)")),
@@ -653,9 +654,24 @@ void RemappingUnit::record(const Outcome& o, std::uint16_t sid, Addr iova, bool 
   if (regfile_.record_fault(f)) fault_event(to_sc_time(o.done > now_tick() ? o.done - now_tick() : 0));
 }
 
+bool RemappingUnit::in_protected_region(Addr pa, std::uint64_t len) const {
+  if (!regfile_.protected_memory_enabled() || len == 0) return false;
+  const Addr granule = (Addr(1) << reg::kPmrAlignBits) - 1;  // limit's low bits read as ones
+  auto overlaps = [&](Addr base, Addr limit) { return limit >= base && pa <= (limit | granule) && pa + len - 1 >= base; };
+  bool hit = false;
+  if (p_.features.plmr) hit = overlaps(regfile_.peek(reg::kPlmbase), regfile_.peek(reg::kPlmlimit));
+  if (p_.features.phmr) hit = hit || overlaps(regfile_.peek(reg::kPhmbase), regfile_.peek(reg::kPhmlimit));
+  return hit;
+}
+
 void RemappingUnit::dma(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
   if (!regfile_.translation_enabled()) {
     ++bypassed_;
+    if (in_protected_region(trans.get_address(), trans.get_data_length())) {
+      ++pmr_blocked_;
+      trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+      return;
+    }
     dma_out->b_transport(trans, delay);
     return;
   }
@@ -686,6 +702,11 @@ void RemappingUnit::dma(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay
   if (!o.ok) {
     record(o, sid, iova, write, attr);
     if (attr) attr->fault_reason = static_cast<std::uint8_t>(o.fault);
+    trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+    return;
+  }
+  if (in_protected_region(o.pa, trans.get_data_length())) {
+    ++pmr_blocked_;
     trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
     return;
   }

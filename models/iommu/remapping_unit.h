@@ -112,6 +112,12 @@ class RemappingUnit : public sc_core::sc_module {
   void walk_first_level(const PasidCacheEntry& pce, const Request& q, Tick& t, Outcome& out);
 
   void record(const Outcome& o, std::uint16_t sid, Addr iova, bool write, const PcieAttr* attr);
+  // Protected memory regions (VT-d 11.4.x PMEN/PLMBASE/PLMLIMIT/PHMBASE/
+  // PHMLIMIT): with PMEN.EPM set, DMA of any kind to [pa, pa + len) that
+  // overlaps a region is blocked, translation on or off (as Intel's server
+  // parts document; the spec leaves the translated case to the
+  // implementation). Not a remapping fault: not recorded.
+  bool in_protected_region(Addr pa, std::uint64_t len) const;
   // Carries out what register writes asked for; `at` is the write's time
   // as an offset from now (the queue engine starts then).
   void execute_commands(const sc_core::sc_time& at);
@@ -182,6 +188,7 @@ class RemappingUnit : public sc_core::sc_module {
   Counter& devtlb_invalidations_;
   Counter& invalidation_events_;
   Counter& msis_forwarded_;
+  Counter& pmr_blocked_;
   sc_core::sc_event qi_kick_;
   Average& reads_per_walk_;
   Histogram& latency_;

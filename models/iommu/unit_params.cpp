@@ -21,7 +21,7 @@ UnitFeatures default_unit_features(unsigned haw) {
   f.nfr = 8;
   f.nd = 6;
   f.cm = false;
-  f.plmr = f.phmr = false;
+  f.plmr = f.phmr = true;
   f.qi = true;
   // Not built yet: interrupt remapping, Device-TLBs.
   f.ir = f.eim = f.dt = false;
@@ -40,7 +40,6 @@ void refuse_unbuilt(ConfigNode& n, const std::string& key, const UnitFeatures& f
   } unbuilt[] = {
       {f.ir, "interrupt remapping (ECAP.IR)"},
       {f.dt, "Device-TLBs (ECAP.DT)"},
-      {f.plmr || f.phmr, "protected memory regions (CAP.PLMR/PHMR)"},
   };
   for (const auto& u : unbuilt)
     if (u.set) n.fail(key, fmt::format("{} is not supported yet: its model is not built yet", u.what));
@@ -85,6 +84,8 @@ RemappingUnitParams RemappingUnitParams::from_config(ConfigNode n, unsigned addr
     u.rwbf = f.boolean("rwbf", d.rwbf);
     u.sc = f.boolean("sc", d.sc);
     u.qi = f.boolean("qi", d.qi);
+    u.plmr = f.boolean("plmr", d.plmr);
+    u.phmr = f.boolean("phmr", d.phmr);
     // Scalable mode (VT-d 3.x scalable-mode translation, 9.4-9.7 structures).
     u.smts = f.boolean("smts", d.smts);
     u.flts = f.boolean("flts", u.smts);

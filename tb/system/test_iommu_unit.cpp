@@ -550,3 +550,33 @@ TEST_CASE("iommu unit: a tail beyond the queue is an invalidation queue error", 
   CHECK(iqh == 0);
   CHECK(b.walk_probe.seen.empty());  // nothing fetched
 }
+
+// Protected memory regions: with PMEN.EPM, DMA to the low region [PLMBASE,
+// PLMLIMIT | 0x1fffff] is blocked without a fault record, translation off.
+TEST_CASE("iommu unit: protected memory regions block DMA without recording a fault", "[system][iommu]") {
+  Bench b;
+  std::vector<Driver::Result> r;
+  std::uint64_t pmen = 0, fsts = 1;
+  sc_core::sc_spawn([&] {
+    b.drv.write(reg::kPlmbase, 0x200000);
+    b.drv.write(reg::kPlmlimit, 0x200000);  // one 2 MiB granule: 0x200000-0x3fffff
+    r.push_back(b.drv.dma_at(100 * kNs, 0x0018, 0x200040, false));  // EPM off: passes
+    b.drv.write(reg::kPmen, 1u << 31);
+    pmen = b.drv.read(reg::kPmen);
+    r.push_back(b.drv.dma_at(200 * kNs, 0x0018, 0x200040, false));  // blocked
+    r.push_back(b.drv.dma_at(300 * kNs, 0x0018, 0x3fffc0, true));   // blocked (last bytes)
+    r.push_back(b.drv.dma_at(400 * kNs, 0x0018, 0x400000, false));  // beyond: passes
+    fsts = b.drv.read(reg::kFsts);
+  });
+  sc_core::sc_start();
+  REQUIRE(r.size() == 4);
+  CHECK(r[0].ok);
+  CHECK((pmen & 1) == 1);  // PRS
+  CHECK_FALSE(r[1].ok);
+  CHECK(r[1].fault == 0);  // not a remapping fault
+  CHECK_FALSE(r[2].ok);
+  CHECK(r[3].ok);
+  CHECK(fsts == 0);
+  CHECK(b.counter("pmr_blocked").value() == 2);
+  CHECK(b.sink.seen.size() == 2);
+}
