@@ -292,6 +292,31 @@ Counter& RemappingUnit::reason_counter(FaultReason r) {
   return c;
 }
 
+RemappingUnit::WalkReader RemappingUnit::begin_walk(Tick t) {
+  const Tick start = walkers_.acquire(t);
+  walker_wait_ += start - t;
+  return WalkReader(mem, start);
+}
+
+Tick RemappingUnit::end_walk(const WalkReader& reader) {
+  walkers_.occupy_until(reader.time());
+  walk_reads_ += reader.reads();
+  return reader.time();
+}
+
+SlWalkParams RemappingUnit::sl_params(Addr table, unsigned levels) const {
+  SlWalkParams wp;
+  wp.table = table;
+  wp.levels = levels;
+  wp.haw = p_.features.haw;
+  wp.sp_2m = p_.features.sp_2m;
+  wp.sp_1g = p_.features.sp_1g;
+  wp.mgaw = p_.features.mgaw;
+  wp.sc = p_.features.sc;
+  wp.dt = p_.features.dt;
+  return wp;
+}
+
 bool RemappingUnit::context_of(std::uint16_t sid, Tick& t, ContextEntry& ce, Outcome& out) {
   t += cycle_ps_ * p_.context_cache.latency_cycles;
   Tick ready = 0;
@@ -303,18 +328,14 @@ bool RemappingUnit::context_of(std::uint16_t sid, Tick& t, ContextEntry& ce, Out
   }
   ++cc_misses_;
   ++context_walks_;
-  const Tick start = walkers_.acquire(t);
-  walker_wait_ += start - t;
-  TimedTableReader<decltype(mem)> reader(mem, start);
+  WalkReader reader = begin_walk(t);
   const RootTablePointer root = regfile_.root_table().value_or(RootTablePointer{});
   ContextCaps caps;
   caps.sagaw = static_cast<std::uint8_t>(p_.features.sagaw);
   caps.dt = p_.features.dt;
   caps.pt = p_.features.pt;
   const ContextLookup cl = lookup_legacy_context(reader, root.address, sid, p_.features.haw, caps);
-  t = reader.time();
-  walkers_.occupy_until(t);
-  walk_reads_ += reader.reads();
+  t = end_walk(reader);
   if (!cl.ok) {
     out.fault = cl.fault;
     out.fpd = cl.fpd;
@@ -338,24 +359,13 @@ void RemappingUnit::walk(std::uint16_t did, Addr top, unsigned levels, std::uint
     ++psc_misses_;
   }
   ++walks_;
-  const Tick start = walkers_.acquire(t);
-  walker_wait_ += start - t;
-  TimedTableReader<decltype(mem)> reader(mem, start);
-  SlWalkParams wp;
-  wp.table = top;
-  wp.levels = levels;
-  wp.haw = p_.features.haw;
-  wp.sp_2m = p_.features.sp_2m;
-  wp.sp_1g = p_.features.sp_1g;
-  wp.mgaw = p_.features.mgaw;
-  wp.sc = p_.features.sc;
-  wp.dt = p_.features.dt;
+  WalkReader reader = begin_walk(t);
+  const Tick start = reader.time();
+  const SlWalkParams wp = sl_params(top, levels);
   const SlWalkResult w = walk_second_level(reader, wp, iova, q.write, !q.write, resumed ? hit.level - 1 : 0,
                                            resumed ? hit.entry.table : 0, resumed ? hit.entry.r : true,
                                            resumed ? hit.entry.w : true);
-  t = reader.time();
-  walkers_.occupy_until(t);
-  walk_reads_ += reader.reads();
+  t = end_walk(reader);
   reads_per_walk_.sample(reader.reads());
   walk_latency_.sample(t - start);
 
@@ -463,9 +473,7 @@ bool RemappingUnit::pasid_entry_of(const Request& q, Tick& t, PasidCacheEntry& p
   }
   ++pasid_misses_;
   ++context_walks_;
-  const Tick start = walkers_.acquire(t);
-  walker_wait_ += start - t;
-  TimedTableReader<decltype(mem)> reader(mem, start);
+  WalkReader reader = begin_walk(t);
   const RootTablePointer root = regfile_.root_table().value_or(RootTablePointer{});
   SmCaps caps;
   caps.flts = p_.features.flts;
@@ -475,9 +483,7 @@ bool RemappingUnit::pasid_entry_of(const Request& q, Tick& t, PasidCacheEntry& p
   caps.sagaw = static_cast<std::uint8_t>(p_.features.sagaw);
   caps.fl5lp = p_.features.fl5lp;
   const SmLookup sl = lookup_scalable(reader, root.address, q.sid, q.has_pasid, q.pasid, p_.features.haw, caps);
-  t = reader.time();
-  walkers_.occupy_until(t);
-  walk_reads_ += reader.reads();
+  t = end_walk(reader);
   if (!sl.ok) {
     out.fault = sl.fault;
     out.fpd = sl.fpd;
@@ -505,9 +511,8 @@ void RemappingUnit::walk_first_level(const PasidCacheEntry& pce, const Request& 
       t = std::max(t, hit.ready);
     }
   }
-  const Tick start = walkers_.acquire(t);
-  walker_wait_ += start - t;
-  TimedTableReader<decltype(mem)> reader(mem, start);
+  WalkReader reader = begin_walk(t);
+  const Tick start = reader.time();
   FlWalkParams fp;
   fp.table = pe.flptptr;
   fp.levels = pe.fl_levels();
@@ -528,23 +533,13 @@ void RemappingUnit::walk_first_level(const PasidCacheEntry& pce, const Request& 
   if (nested) {
     // Nested (VT-d 3.8): first-level table pointers and the output are
     // guest-physical, translated by the second-level tables of the entry.
-    SlWalkParams sp;
-    sp.table = pe.slptptr;
-    sp.levels = pe.sl_levels();
-    sp.haw = p_.features.haw;
-    sp.sp_2m = p_.features.sp_2m;
-    sp.sp_1g = p_.features.sp_1g;
-    sp.mgaw = p_.features.mgaw;
-    sp.sc = p_.features.sc;
-    sp.dt = p_.features.dt;
+    const SlWalkParams sp = sl_params(pe.slptptr, pe.sl_levels());
     table_stage = make_sl_stage2(reader, sp, false);
     output_stage = make_sl_stage2(reader, sp, q.write);
   }
   const FlWalkResult w =
       iommusim::walk_first_level(reader, fp, q.iova, q.write, q.exec, q.priv, table_stage, output_stage);
-  t = reader.time();
-  walkers_.occupy_until(t);
-  walk_reads_ += reader.reads();
+  t = end_walk(reader);
   reads_per_walk_.sample(reader.reads());
   walk_latency_.sample(t - start);
   if (!nested) {

@@ -42,6 +42,8 @@
 #include "iommu/pasid_cache.h"
 #include "iommu/qi_descriptor.h"
 #include "iommu/register_file.h"
+#include "iommu/sl_walker.h"
+#include "iommu/timed_table_reader.h"
 #include "iommu/unit_params.h"
 #include "pcie/tag_pool.h"
 
@@ -100,6 +102,12 @@ class RemappingUnit : public sc_core::sc_module {
   Outcome translate(const Request& q, Tick t);
   // Legacy mode (RTADDR.TTM = 00b).
   Outcome translate_legacy(const Request& q, Tick t);
+  // A table lookup or walk holds one walker slot, from the first time >= t one
+  // is free until its last read returns; its reads go through `mem`.
+  using WalkReader = TimedTableReader<tlm_utils::simple_initiator_socket<RemappingUnit>>;
+  WalkReader begin_walk(Tick t);
+  Tick end_walk(const WalkReader& reader);  // returns the walk's end time
+  SlWalkParams sl_params(Addr table, unsigned levels) const;  // from the unit's features
   // Resolves the context entry of `sid` at time t (cache or table reads).
   bool context_of(std::uint16_t sid, Tick& t, ContextEntry& ce, Outcome& out);
   // Second-level walk from `top` (levels) for domain `did`, through the PSCs;
