@@ -7,29 +7,19 @@
 
 namespace iommusim {
 
-MsiFields decode_msi(Addr addr, std::uint32_t data) {
-  MsiFields f;
-  f.dest = static_cast<std::uint32_t>((addr >> 12) & 0xff);
-  f.logical = (addr >> 2) & 1;
-  f.vector = static_cast<std::uint8_t>(data & 0xff);
-  f.delivery_mode = static_cast<std::uint8_t>((data >> 8) & 7);
-  f.level = (data >> 15) & 1;
-  return f;
-}
-
 InterruptController::InterruptController(sc_core::sc_module_name name, StatsRegistry& stats)
     : sc_module(name),
       irq_in("irq_in"),
       stats_(stats),
       interrupts_(stats.counter(std::string(this->name()) + ".interrupts", "Interrupt messages delivered")),
       rejected_(stats.counter(std::string(this->name()) + ".rejected",
-                              "Writes that are not interrupt messages (outside 0xFEExxxxx or not 4 bytes)")) {
+                              "Writes that are not interrupt messages (not 0xFEExxxxx, or not 4 bytes)")) {
   irq_in.register_b_transport(this, &InterruptController::b_transport);
 }
 
 void InterruptController::b_transport(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
   const Addr a = trans.get_address();
-  if (!trans.is_write() || trans.get_data_length() != 4 || a < kBase || a > kLimit) {
+  if (!trans.is_write() || trans.get_data_length() != 4 || !is_msi_address(a)) {
     ++rejected_;
     trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return;

@@ -45,9 +45,7 @@ std::vector<CapBitInfo> make_table(std::initializer_list<CapBitInfo> ranges_lo_h
 // second list. Bits not listed are Reserved in VT-d 4.x. Why each defined but
 // unmodelled feature is refused:
 //   CAP  AFL     advanced fault logging (deprecated): only primary logging is modelled
-//   CAP  PI      posted interrupts: interrupt remapping models remappable IRTEs only
 //   CAP  ECMDS   enhanced command interface (0x400..)
-//   CAP  ESIRTPS/ESRTPS  "SRTP/SIRTP also invalidate caches" semantics
 //   ECAP MTS     memory-type support (MTRR registers 0x100..0x21F)
 //   ECAP PRS     page requests (PRQ registers 0xC0..0xEF)
 //   ECAP ERS/SRS execute / supervisor requests-with-PASID
@@ -74,11 +72,11 @@ const std::vector<CapBitInfo>& cap_bits() {
        {54, "DWD", S::Modelled},
        {55, "DRD", S::Modelled},
        {56, "FL1GP", S::Modelled},
-       {59, "PI", S::NotModelled},
+       {59, "PI", S::Modelled},
        {60, "FL5LP", S::Modelled},
        {61, "ECMDS", S::NotModelled},
-       {62, "ESIRTPS", S::NotModelled},
-       {63, "ESRTPS", S::NotModelled}},
+       {62, "ESIRTPS", S::Modelled},
+       {63, "ESRTPS", S::Modelled}},
       {2, 3, 4, 5, 6, 7, 11, 21, 22, 33, 35, 39, 47, 53, 54, 55, 56, 59, 60, 61, 62, 63});
   return t;
 }
@@ -165,7 +163,10 @@ uint64_t make_cap(const UnitFeatures& f) {
   if (f.dwd) v |= bit(kCapDwd);
   if (f.drd) v |= bit(kCapDrd);
   if (f.fl1gp) v |= bit(kCapFl1gp);
+  if (f.pi) v |= bit(kCapPi);
   if (f.fl5lp) v |= bit(kCapFl5lp);
+  if (f.esirtps) v |= bit(kCapEsirtps);
+  if (f.esrtps) v |= bit(kCapEsrtps);
   return v;
 }
 
@@ -210,7 +211,10 @@ UnitFeatures decode_cap_ecap(uint64_t cap, uint64_t ecap) {
   f.dwd = cap & bit(kCapDwd);
   f.drd = cap & bit(kCapDrd);
   f.fl1gp = cap & bit(kCapFl1gp);
+  f.pi = cap & bit(kCapPi);
   f.fl5lp = cap & bit(kCapFl5lp);
+  f.esirtps = cap & bit(kCapEsirtps);
+  f.esrtps = cap & bit(kCapEsrtps);
 
   f.c = ecap & bit(kEcapC);
   f.qi = ecap & bit(kEcapQi);
@@ -253,6 +257,7 @@ void validate_features(const UnitFeatures& f) {
   if (f.pss > 19) fail(fmt::format("pss = {} is out of range (0..19: PASIDs of up to 20 bits)", f.pss));
   if (f.mhmv > 15) fail(fmt::format("mhmv = {} does not fit its 4-bit field", f.mhmv));
   if (f.eim && !f.ir) fail("eim needs ir (extended interrupt mode is part of interrupt remapping)");
+  if (f.pi && !f.ir) fail("pi needs ir (posted interrupts are part of interrupt remapping)");
   if (!f.smts) {
     if (f.nest) fail("nest needs smts (nested translation is a scalable-mode feature)");
     if (f.flts) fail("flts needs smts (first-level translation is a scalable-mode feature)");

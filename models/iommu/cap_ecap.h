@@ -25,7 +25,7 @@ struct UnitFeatures {
   // address fields of RTADDR, IQA, IRTA, PHMBASE/LIMIT.
   unsigned haw = 46;
 
-  // --- CAP_REG (defaults: the real Xeon unit of the boot log, minus PI)
+  // --- CAP_REG (defaults: the real Xeon unit of the boot log)
   unsigned nd = 6;          // 2:0   domain-id width 4+2*ND bits (0..6)
   bool rwbf = false;        // 4     write-buffer flush required
   bool plmr = true;         // 5     protected low-memory region
@@ -43,7 +43,10 @@ struct UnitFeatures {
   bool dwd = true;          // 54    write draining on IOTLB invalidation
   bool drd = true;          // 55    read draining on IOTLB invalidation
   bool fl1gp = false;       // 56    first-level 1 GiB pages
+  bool pi = true;           // 59    posted interrupts (needs IR)
   bool fl5lp = false;       // 60    first-level 5-level paging
+  bool esirtps = false;     // 62    SIRTP also invalidates the interrupt entry cache
+  bool esrtps = false;      // 63    SRTP also invalidates the translation caches
 
   // --- ECAP_REG
   bool c = true;            // 0     page-walk coherency (walks snoop)
@@ -77,7 +80,7 @@ uint64_t make_ecap(const UnitFeatures& f);
 // Throws InputError "iommu unit: <field> ..." for an impossible combination:
 // ND 7 (reserved), NFR outside 1..256, MGAW outside 21..64, SAGAW empty or with
 // a reserved bit, HAW outside 32..52, MAMV > 63, PSS > 19, MHMV > 15, EIM
-// without IR, NEST/FLTS/SLTS/PASID without SMTS, FRO/IRO blocks that overlap
+// without IR, PI without IR, NEST/FLTS/SLTS/PASID without SMTS, FRO/IRO blocks that overlap
 // each other or the architectural registers (< 0xF0) or do not fit their fields.
 void validate_features(const UnitFeatures& f);
 

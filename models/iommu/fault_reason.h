@@ -1,8 +1,8 @@
 // DMA-remapping fault reason codes (VT-d 7.1.3, the non-recoverable fault
 // conditions and their reason encodings; recorded in FRCD_REG.FR, VT-d 11.4.14).
 //
-// Legacy-mode codes 0x1..0xD and scalable-mode codes 0x30 upward. Interrupt
-// remapping codes (0x20..0x26) belong to interrupt remapping, not here.
+// Legacy-mode codes 0x1..0xD, interrupt-remapping codes 0x20..0x27 and
+// scalable-mode codes 0x30 upward.
 #pragma once
 #include <cstdint>
 
@@ -27,6 +27,18 @@ enum class FaultReason : uint8_t {
   kPagingEntryReserved = 0x0C,      // non-zero reserved bit in a present SL entry
   kBlockedByTranslationType = 0x0D, // translation/translated request blocked by TT
 
+  // --- Interrupt remapping, VT-d 7.1.3 (names and values as QEMU
+  // hw/i386/intel_iommu_internal.h VTD_FR_IR_* and Linux dmar.c
+  // irq_remap_fault_reasons). For these FRCD.FI holds the interrupt index in
+  // bits 63:48 (VT-d 11.4.14). ---
+  kIrRequestReserved = 0x20,        // reserved field set in the interrupt request
+  kIrIndexBeyondTable = 0x21,       // interrupt_index beyond IRTA.S
+  kIrEntryNotPresent = 0x22,        // IRTE P = 0
+  kIrTableAccessError = 0x23,       // error reading the IRTE
+  kIrEntryReserved = 0x24,          // reserved field set in a present IRTE
+  kIrCompatibilityBlocked = 0x25,   // compatibility format, CFIS = 0 or EIME = 1
+  kIrSourceIdInvalid = 0x26,        // SVT/SQ/SID verification failed
+  kIrPostedDescriptorAccessError = 0x27,  // error accessing the posted-interrupt descriptor
   // --- Scalable mode, VT-d 7.1.3 (names as Linux drivers/iommu/intel/dmar.c
   // and QEMU hw/i386/intel_iommu_internal.h spell them) ---
   kSmInvalidRootTableAddress = 0x30,
@@ -97,6 +109,14 @@ inline const char* fault_reason_text(FaultReason r) {
     case FaultReason::kContextEntryReserved: return "context entry reserved bits set";
     case FaultReason::kPagingEntryReserved: return "second-level entry reserved bits set";
     case FaultReason::kBlockedByTranslationType: return "request blocked by context TT";
+    case FaultReason::kIrRequestReserved: return "IR: reserved field set in interrupt request";
+    case FaultReason::kIrIndexBeyondTable: return "IR: interrupt index beyond table size";
+    case FaultReason::kIrEntryNotPresent: return "IR: IRTE not present";
+    case FaultReason::kIrTableAccessError: return "IR: interrupt remapping table access error";
+    case FaultReason::kIrEntryReserved: return "IR: IRTE reserved field set";
+    case FaultReason::kIrCompatibilityBlocked: return "IR: compatibility format interrupt blocked";
+    case FaultReason::kIrSourceIdInvalid: return "IR: source-id verification failed";
+    case FaultReason::kIrPostedDescriptorAccessError: return "IR: posted interrupt descriptor access error";
     case FaultReason::kSmInvalidRootTableAddress: return "SM: invalid root table address";
     case FaultReason::kSmTtmInvalidForPasidRequest: return "SM: TTM invalid for request with PASID";
     case FaultReason::kSmTtmInvalidForPageGroupRequest: return "SM: TTM invalid for page group request";
@@ -155,7 +175,9 @@ inline bool fault_reason_known(FaultReason r) {
 // of the context entry that processed the request is 1. Legacy codes only, as
 // QEMU's vtd_qualified_faults table encodes the spec: 0x2-0x7, 0xC, 0xD are
 // qualified; 0x1, 0x8-0xB are not (their context entry cannot be trusted).
-// Scalable-mode codes return false (always recorded): not modelled yet.
+// Interrupt remapping: 0x22, 0x24, 0x26 (QEMU vtd_irte_get, Xen vvtd) and 0x27
+// are qualified by the IRTE's FPD. Scalable-mode codes return false (always
+// recorded): not modelled yet.
 inline bool fault_is_qualified(FaultReason r) {
   switch (r) {
     case FaultReason::kContextEntryNotPresent:
@@ -166,6 +188,10 @@ inline bool fault_is_qualified(FaultReason r) {
     case FaultReason::kPagingEntryAccessError:
     case FaultReason::kPagingEntryReserved:
     case FaultReason::kBlockedByTranslationType:
+    case FaultReason::kIrEntryNotPresent:
+    case FaultReason::kIrEntryReserved:
+    case FaultReason::kIrSourceIdInvalid:
+    case FaultReason::kIrPostedDescriptorAccessError:
       return true;
     default:
       return false;

@@ -2,25 +2,6 @@
 
 namespace iommusim {
 
-bool ir_fault_is_qualified(FaultReason r) {
-  return r == kIrEntryNotPresent || r == kIrEntryReserved || r == kIrSourceIdInvalid ||
-         r == kIrPostedDescriptorAccessError;
-}
-
-const char* ir_fault_reason_text(FaultReason r) {
-  switch (static_cast<uint8_t>(r)) {
-    case 0x20: return "IR: reserved field set in interrupt request";
-    case 0x21: return "IR: interrupt index beyond table size";
-    case 0x22: return "IR: IRTE not present";
-    case 0x23: return "IR: interrupt remapping table access error";
-    case 0x24: return "IR: IRTE reserved field set";
-    case 0x25: return "IR: compatibility format interrupt blocked";
-    case 0x26: return "IR: source-id verification failed";
-    case 0x27: return "IR: posted interrupt descriptor access error";
-    default: return kFaultReasonUnknownText;
-  }
-}
-
 namespace {
 
 RemapOutcome blocked(FaultReason r, uint32_t index) {
@@ -57,12 +38,12 @@ RemapOutcome remap_msi(TableReader& mem, const MsiRequest& req,
   // A request outside 0xFEEx_xxxx (upper 32 bits included) cannot be decoded
   // as an interrupt: QEMU vtd_interrupt_remap_msi reports 0x20.
   if ((req.addr >> 32) != 0 || ((req.addr >> 20) & 0xfff) != 0xfee)
-    return blocked(kIrRequestReserved, 0);
+    return blocked(FaultReason::kIrRequestReserved, 0);
 
   // 5.1.2.1: compatibility format is blocked in x2APIC mode (EIME) or when
   // GSTS.CFIS is clear; otherwise it bypasses remapping.
   if (!(req.addr & kMsiAddrRemappable)) {
-    if (irta.eime || !cfi) return blocked(kIrCompatibilityBlocked, 0);
+    if (irta.eime || !cfi) return blocked(FaultReason::kIrCompatibilityBlocked, 0);
     return passthrough(req);
   }
 
@@ -71,10 +52,10 @@ RemapOutcome remap_msi(TableReader& mem, const MsiRequest& req,
                                                 (((req.addr >> 2) & 1) << 15));
   const bool shv = req.addr & kMsiAddrShv;
   const uint32_t index = shv ? handle + (req.data & 0xffff) : handle;
-  if (shv && (req.data & 0xffff0000u)) return blocked(kIrRequestReserved, index);
+  if (shv && (req.data & 0xffff0000u)) return blocked(FaultReason::kIrRequestReserved, index);
 
   const uint64_t entries = uint64_t{2} << (irta.size & 0xf);  // 2^(S+1)
-  if (index >= entries) return blocked(kIrIndexBeyondTable, index);
+  if (index >= entries) return blocked(FaultReason::kIrIndexBeyondTable, index);
 
   RemapOutcome o;
   o.index = index;
@@ -83,7 +64,7 @@ RemapOutcome remap_msi(TableReader& mem, const MsiRequest& req,
   uint64_t q[2] = {0, 0};
   if (!mem.try_read_entry(pa, q, 2)) {
     o.kind = RemapOutcome::Kind::Blocked;
-    o.fault = kIrTableAccessError;
+    o.fault = FaultReason::kIrTableAccessError;
     return o;
   }
 
@@ -92,15 +73,15 @@ RemapOutcome remap_msi(TableReader& mem, const MsiRequest& req,
   o.fpd = e.fpd;
   o.kind = RemapOutcome::Kind::Blocked;
   if (!e.present) {
-    o.fault = kIrEntryNotPresent;
+    o.fault = FaultReason::kIrEntryNotPresent;
     return o;
   }
   if (e.reserved_nonzero) {
-    o.fault = kIrEntryReserved;
+    o.fault = FaultReason::kIrEntryReserved;
     return o;
   }
   if (!irte_source_valid(e, req.sid)) {
-    o.fault = kIrSourceIdInvalid;
+    o.fault = FaultReason::kIrSourceIdInvalid;
     return o;
   }
 

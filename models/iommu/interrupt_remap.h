@@ -29,26 +29,7 @@
 
 namespace iommusim {
 
-// Interrupt-remapping fault reasons (VT-d 7.1.3; names and values as QEMU
-// hw/i386/intel_iommu_internal.h VTD_FR_IR_* and Linux dmar.c
-// irq_remap_fault_reasons). FaultReason does not name them yet.
-inline constexpr FaultReason kIrRequestReserved = static_cast<FaultReason>(0x20);
-inline constexpr FaultReason kIrIndexBeyondTable = static_cast<FaultReason>(0x21);
-inline constexpr FaultReason kIrEntryNotPresent = static_cast<FaultReason>(0x22);
-inline constexpr FaultReason kIrTableAccessError = static_cast<FaultReason>(0x23);
-inline constexpr FaultReason kIrEntryReserved = static_cast<FaultReason>(0x24);
-inline constexpr FaultReason kIrCompatibilityBlocked = static_cast<FaultReason>(0x25);
-inline constexpr FaultReason kIrSourceIdInvalid = static_cast<FaultReason>(0x26);
-// Error accessing the posted-interrupt descriptor through an IRTE's PDA. Not
-// produced by remap_msi (it does not touch the descriptor): the caller that
-// reads/writes the descriptor reports it.
-inline constexpr FaultReason kIrPostedDescriptorAccessError = static_cast<FaultReason>(0x27);
-
-// Qualified interrupt-remapping faults (not recorded when the IRTE's FPD is
-// set): 0x22, 0x24, 0x26 (QEMU vtd_irte_get, Xen vvtd), and 0x27.
-bool ir_fault_is_qualified(FaultReason r);
-// Description for 0x20..0x27 (kFaultReasonUnknownText otherwise).
-const char* ir_fault_reason_text(FaultReason r);
+// Interrupt-remapping fault reasons are FaultReason::kIr* (fault_reason.h).
 
 // MSI address bits (5.1.2).
 inline constexpr Addr kMsiAddrBase = 0xfee00000;
@@ -92,7 +73,7 @@ struct RemapOutcome {
   // A blocked request records its fault unless it is qualified and FPD is set.
   bool record_fault() const {
     return kind == Kind::Blocked && fault != FaultReason::kNone &&
-           !(fpd && ir_fault_is_qualified(fault));
+           !(fpd && fault_is_qualified(fault));
   }
 };
 

@@ -40,6 +40,7 @@ RemappingUnit::RemappingUnit(sc_core::sc_module_name name, const RemappingUnitPa
       regfile_(p.features),
       cc_(p.context_cache, seed),
       pasid_cache_(p.pasid_cache, seed + 8),
+      iec_(p.iec, seed + 64),
       iotlb_(p.iotlb, seed + 16),
       psc_(p.psc, seed + 32),
       fl_psc_(p.fl_psc, seed + 48),
@@ -88,6 +89,20 @@ RemappingUnit::RemappingUnit(sc_core::sc_module_name name, const RemappingUnitPa
                                     "Page-walk latency (any kind), slot acquired to last entry read (1 Tick = 1 ps)",
                                     "Tick")) {
   const std::string n = this->name();
+  ir_.requests = &stats.counter(n + ".ir.requests", "Interrupt requests processed with interrupt remapping on (IRES = 1)");
+  ir_.remapped = &stats.counter(n + ".ir.remapped", "Interrupt requests remapped through a remapped-format IRTE");
+  ir_.posted = &stats.counter(n + ".ir.posted", "Interrupt requests posted through a posted-format IRTE");
+  ir_.compat_passed = &stats.counter(n + ".ir.compat_passed", "Compatibility-format interrupts passed on (CFIS = 1)");
+  ir_.blocked = &stats.counter(n + ".ir.blocked", "Interrupt requests blocked by an interrupt-remapping fault");
+  ir_.faults_recorded = &stats.counter(n + ".ir.faults_recorded", "Interrupt-remapping faults recorded (not suppressed by the IRTE's FPD)");
+  ir_.faults_suppressed = &stats.counter(n + ".ir.faults_suppressed", "Qualified interrupt-remapping faults not recorded because the IRTE has FPD = 1");
+  ir_.iec_hits = &stats.counter(n + ".ir.iec_hits", "Interrupt entry cache hits");
+  ir_.iec_misses = &stats.counter(n + ".ir.iec_misses", "Interrupt entry cache misses (IRTE read from memory)");
+  ir_.irte_reads = &stats.counter(n + ".ir.irte_reads", "IRTEs read from the interrupt remapping table");
+  ir_.iec_invalidations = &stats.counter(n + ".ir.iec_invalidations", "Interrupt entry cache invalidations (IEC descriptors, SIRTP with ESIRTPS)");
+  ir_.notifications = &stats.counter(n + ".ir.notifications", "Posted interrupts: notification events sent (NV to NDST)");
+  ir_.pid_accesses = &stats.counter(n + ".ir.pid_updates", "Posted interrupts: descriptor read-modify-writes");
+  ir_.latency = &stats.histogram(n + ".ir.latency", "Interrupt remapping latency, arrival to delivery or fault (1 Tick = 1 ps)", "Tick");
   stats.formula(n + ".iotlb_hit_rate", "IOTLB hits per lookup", "Ratio", [this] {
     const double total = double(iotlb_hits_.value() + iotlb_misses_.value());
     return total == 0 ? 0.0 : double(iotlb_hits_.value()) / total;
@@ -144,6 +159,12 @@ void RemappingUnit::execute_commands(const sc_core::sc_time& at) {
         break;
       case Command::Kind::SetRootTablePointer:
         regfile_.complete_srtp();
+        if (p_.features.esrtps) {
+          // CAP.ESRTPS (11.4.4.1 GCMD.SRTP): the set operation also
+          // invalidates every cache of translation structures.
+          invalidate_context(ContextGranularity::Global, 0, 0, 0);
+          invalidate_iotlb(IotlbGranularity::Global, 0, 0, 0, false);
+        }
         break;
       case Command::Kind::WriteBufferFlush:
         regfile_.complete_wbf();
@@ -176,11 +197,20 @@ void RemappingUnit::execute_commands(const sc_core::sc_time& at) {
         qi_kick_.notify(at);
         break;
       case Command::Kind::SetInterruptRemapping:
+        regfile_.complete_ire(c.enable);
+        break;
       case Command::Kind::SetInterruptRemapTable:
+        regfile_.complete_sirtp();
+        if (p_.features.esirtps) {
+          // CAP.ESIRTPS (11.4.4.1 GCMD.SIRTP): the set operation also
+          // invalidates the interrupt entry cache; without it software
+          // follows SIRTP with a global IEC invalidation.
+          ++*ir_.iec_invalidations;
+          entries_invalidated_ += iec_.invalidate_global();
+        }
+        break;
       case Command::Kind::SetCompatibilityFormat:
-        // Only issued when ECAP.IR is advertised, which unit_params refuses
-        // until interrupt remapping exists.
-        SC_REPORT_ERROR("/iommu/unit", "interrupt remapping command on a unit without it");
+        regfile_.complete_cfi(c.enable);
         break;
     }
   }
@@ -230,11 +260,6 @@ std::size_t RemappingUnit::invalidate_iotlb(IotlbGranularity g, std::uint16_t di
   examined = e1 + e2 + e3;
   entries_invalidated_ += removed;
   return examined;
-}
-
-void RemappingUnit::msi(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
-  ++msis_forwarded_;
-  irq_out->b_transport(trans, delay);
 }
 
 void RemappingUnit::send_interrupt(const MsiMessage& m, const sc_core::sc_time& delay) {

@@ -33,10 +33,13 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
+#include "common/msi_message.h"
 #include "common/pcie_attr.h"
 #include "common/stats.h"
 #include "iommu/context_cache.h"
 #include "iommu/fault_reason.h"
+#include "iommu/interrupt_entry_cache.h"
+#include "iommu/interrupt_remap.h"
 #include "iommu/iotlb.h"
 #include "iommu/paging_structure_cache.h"
 #include "iommu/pasid_cache.h"
@@ -67,6 +70,7 @@ class RemappingUnit : public sc_core::sc_module {
   const Iotlb& iotlb() const { return iotlb_; }
   const ContextCache& context_cache() const { return cc_; }
   const PasidCache& pasid_cache() const { return pasid_cache_; }
+  const InterruptEntryCache& iec() const { return iec_; }
   const PagingStructureCache& psc() const { return psc_; }
   const PagingStructureCache& fl_psc() const { return fl_psc_; }
 
@@ -82,10 +86,21 @@ class RemappingUnit : public sc_core::sc_module {
   };
 
   void reg_access(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
-  // Interrupt messages: passed on unremapped (interrupt remapping is not
-  // wired in yet, so GSTS.IRES stays 0 and every MSI is in effect
-  // compatibility format with remapping off, VT-d 5.1).
+  // Interrupt requests from devices (remapping_unit_ir.cpp): passed on as
+  // they are while GSTS.IRES = 0; otherwise remapped, posted, passed
+  // (compatibility format with CFIS) or blocked with a fault (VT-d 5.1, 5.2).
   void msi(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  // Delivers an interrupt message to the interrupt controller at absolute
+  // time `t`; the controller reports what it received through `attr`.
+  // Returns the delivery's completion time.
+  Tick deliver(const MsiFields& f, Tick t, PcieAttr* attr);
+  // Posted-interrupt descriptor update (5.2.3) for `o` at time `t`: a locked
+  // read-modify-write of the 64-byte descriptor through `mem`, then the
+  // notification event if one is due. Returns false on a descriptor access
+  // error (fault 0x27).
+  bool post(const RemapOutcome& o, Tick& t, PcieAttr* attr);
+  // Records an interrupt-remapping fault (FRCD.FI bits 63:48 = index).
+  void record_ir_fault(FaultReason r, bool fpd, std::uint16_t sid, std::uint32_t index, Tick t);
   // Sends an interrupt message (FEDATA to FEADDR, IEDATA to IEADDR).
   void send_interrupt(const MsiMessage& m, const sc_core::sc_time& delay);
   void dma(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
@@ -159,6 +174,7 @@ class RemappingUnit : public sc_core::sc_module {
   RegisterFile regfile_;
   ContextCache cc_;
   PasidCache pasid_cache_;
+  InterruptEntryCache iec_;
   Iotlb iotlb_;
   PagingStructureCache psc_;
   PagingStructureCache fl_psc_;
@@ -196,6 +212,23 @@ class RemappingUnit : public sc_core::sc_module {
   Counter& devtlb_invalidations_;
   Counter& invalidation_events_;
   Counter& msis_forwarded_;
+  // Interrupt remapping (GSTS.IRES = 1).
+  struct IrStats {
+    Counter* requests;      // interrupt requests processed with remapping on
+    Counter* remapped;
+    Counter* posted;
+    Counter* compat_passed;
+    Counter* blocked;
+    Counter* faults_recorded;
+    Counter* faults_suppressed;
+    Counter* iec_hits;
+    Counter* iec_misses;
+    Counter* irte_reads;
+    Counter* iec_invalidations;
+    Counter* notifications;  // posted: notification events sent
+    Counter* pid_accesses;   // posted: descriptor read-modify-writes
+    Histogram* latency;
+  } ir_{};
   Counter& pmr_blocked_;
   sc_core::sc_event qi_kick_;
   Average& reads_per_walk_;

@@ -132,10 +132,14 @@ std::size_t RemappingUnit::qi_execute(const QiDescriptor& d) {
       // No endpoint has a device TLB yet: the invalidation completes at once.
       ++devtlb_invalidations_;
       return examined;
-    case QiType::InterruptEntryCache:
-      // Only decodable with ECAP.IR, which is refused until interrupt
-      // remapping exists.
+    case QiType::InterruptEntryCache: {
+      ++*ir_.iec_invalidations;
+      const std::size_t removed = d.iec_granularity == IecGranularity::Global
+                                      ? iec_.invalidate_global(&examined)
+                                      : iec_.invalidate_index(d.iidx, d.im, &examined);
+      entries_invalidated_ += removed;
       return examined;
+    }
     case QiType::Wait:
       return examined;
   }

@@ -23,8 +23,10 @@ UnitFeatures default_unit_features(unsigned haw) {
   f.cm = false;
   f.plmr = f.phmr = true;
   f.qi = true;
-  // Not built yet: interrupt remapping, Device-TLBs.
-  f.ir = f.eim = f.dt = false;
+  f.ir = f.eim = f.pi = true;  // interrupt remapping, x2APIC mode, posted interrupts
+  f.mhmv = 15;
+  // Not built yet: Device-TLBs.
+  f.dt = false;
   f.dwd = f.drd = true;  // draining is immediate here: every request completes inside b_transport
   assign_register_layout(f);
   return f;
@@ -38,7 +40,6 @@ void refuse_unbuilt(ConfigNode& n, const std::string& key, const UnitFeatures& f
     bool set;
     const char* what;
   } unbuilt[] = {
-      {f.ir, "interrupt remapping (ECAP.IR)"},
       {f.dt, "Device-TLBs (ECAP.DT)"},
   };
   for (const auto& u : unbuilt)
@@ -85,6 +86,12 @@ RemappingUnitParams RemappingUnitParams::from_config(ConfigNode n, unsigned addr
     u.sc = f.boolean("sc", d.sc);
     u.qi = f.boolean("qi", d.qi);
     u.plmr = f.boolean("plmr", d.plmr);
+    u.ir = f.boolean("ir", d.ir);
+    u.eim = f.boolean("eim", u.ir && d.eim);
+    u.pi = f.boolean("pi", u.ir && d.pi);
+    u.mhmv = static_cast<unsigned>(f.u64("mhmv", d.mhmv, 0, 15));
+    u.esirtps = f.boolean("esirtps", d.esirtps);
+    u.esrtps = f.boolean("esrtps", d.esrtps);
     u.phmr = f.boolean("phmr", d.phmr);
     // Scalable mode (VT-d 3.x scalable-mode translation, 9.4-9.7 structures).
     u.smts = f.boolean("smts", d.smts);
@@ -109,7 +116,9 @@ RemappingUnitParams RemappingUnitParams::from_config(ConfigNode n, unsigned addr
   ConfigNode qi = n.child("qi");
   p.qi_descriptor_cycles = static_cast<unsigned>(qi.u64("descriptor_cycles", p.qi_descriptor_cycles, 0, 1'000'000));
   p.qi_entry_cycles = static_cast<unsigned>(qi.u64("entry_cycles", p.qi_entry_cycles, 0, 1'000'000));
+  p.ir_cycles = static_cast<unsigned>(n.u64("ir_cycles", p.ir_cycles, 0, 10000));
   p.context_cache = CacheParams::from_config(n.child("context_cache"), p.context_cache);
+  p.iec = CacheParams::from_config(n.child("iec"), p.iec);
   p.pasid_cache = CacheParams::from_config(n.child("pasid_cache"), p.pasid_cache);
   p.iotlb = IotlbParams::from_config(n.child("iotlb"));
   p.psc = CacheParams::from_config(n.child("psc"), p.psc);

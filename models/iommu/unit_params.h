@@ -4,9 +4,8 @@
 // Features come either from named keys (`features: {sagaw: 0xc, ...}`) or from
 // raw register values as Linux prints them (`cap: 0xd2008c40660462`,
 // `ecap: 0xf0205b`); a raw bit whose feature iommusim does not model is refused
-// with the bit's name. Features whose models are not built yet (queued
-// invalidation, interrupt remapping, Device-TLB/ATS, protected memory) are
-// refused too, with a "not supported yet" error. Scalable mode (SMTS with
+// with the bit's name. Features whose models are not built yet (Device-TLB/ATS)
+// are refused too, with a "not supported yet" error. Scalable mode (SMTS with
 // FLTS/SLTS/NEST/PASID) is off by default and can be switched on.
 #pragma once
 #include <cstdint>
@@ -30,7 +29,9 @@ struct RemappingUnitParams {
   unsigned walker_slots = 4;     // concurrent table walks
   unsigned qi_descriptor_cycles = 8;  // queued invalidation: each descriptor
   unsigned qi_entry_cycles = 1;       // ... plus each cache entry an invalidation examines
+  unsigned ir_cycles = 2;        // every interrupt request with remapping on, before the IEC
   CacheParams context_cache{64, 0, ReplacementPolicy::Lru, 1};
+  CacheParams iec{64, 0, ReplacementPolicy::Lru, 1};  // interrupt entry cache (IRTEs by index)
   CacheParams pasid_cache{64, 0, ReplacementPolicy::Lru, 1};  // scalable mode
   IotlbParams iotlb;
   CacheParams psc{16, 0, ReplacementPolicy::Lru, 1};     // second level, per level
@@ -42,7 +43,8 @@ struct RemappingUnitParams {
 
 // The default unit's features: a current server part with the models that
 // exist (4- and 5-level second-level tables, 2 MiB and 1 GiB pages,
-// pass-through, page-selective invalidation), legacy mode.
+// pass-through, page-selective invalidation, queued invalidation, interrupt
+// remapping with x2APIC mode and posted interrupts), legacy mode.
 UnitFeatures default_unit_features(unsigned haw);
 
 }  // namespace iommusim

@@ -81,12 +81,12 @@ TEST_CASE("bad input: configuration files", "[system]") {
       {"two endpoints with one requester ID",
        std::string(kGoodPlatform) + "    - name: nic1\n      bdf: \"00:03.0\"\n", "", "",
        "DIR/c.yaml:6: platform.endpoints[1].bdf: 00:03.0 is used by endpoint 'nic0'"},
-      {"raw CAP with a feature iommusim does not model (a real server's DMAR log: PI)",
-       "platform:\n  iommus:\n    - name: iommu0\n      cap: 0x8d2078c106f0466\n      ecap: 0xf020df\n", "", "",
-       "DIR/c.yaml:4: platform.iommus[0].cap: cap: bit 59 (PI) is set, but iommusim does not model PI"},
+      {"raw CAP with a feature iommusim does not model (ECMDS)",
+       "platform:\n  iommus:\n    - name: iommu0\n      cap: 0x28d2078c106f0466\n      ecap: 0xf020db\n", "", "",
+       "DIR/c.yaml:4: platform.iommus[0].cap: cap: bit 61 (ECMDS) is set, but iommusim does not model ECMDS"},
       {"raw ECAP advertising a model not built yet",
-       "platform:\n  iommus:\n    - name: iommu0\n      cap: 0xd2078c10780c06\n      ecap: 0xf020c9\n", "", "",
-       "DIR/c.yaml:5: platform.iommus[0].ecap: interrupt remapping (ECAP.IR) is not supported yet: its model is not "
+       "platform:\n  iommus:\n    - name: iommu0\n      cap: 0x8d2078c106f0466\n      ecap: 0xf020df\n", "", "",
+       "DIR/c.yaml:5: platform.iommus[0].ecap: Device-TLBs (ECAP.DT) is not supported yet: its model is not "
        "built yet"},
       {"two remapping units", "platform:\n  iommus: [{name: a}, {name: b, reg_base: 0xfed91000}]\n", "", "",
        "DIR/c.yaml:2: platform.iommus: expected exactly one remapping unit (several units are not supported yet), "

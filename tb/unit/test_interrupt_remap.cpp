@@ -302,30 +302,30 @@ TEST_CASE("ir: x2APIC destination from a remapped entry", "[unit][ir]") {
   // The same entry under xAPIC mode has reserved DST bits set.
   const RemapOutcome x = remap_msi(m, remappable(5), irta(7, false), true, false, kHaw);
   CHECK(x.kind == RemapOutcome::Kind::Blocked);
-  CHECK(x.fault == kIrEntryReserved);
+  CHECK(x.fault == FaultReason::kIrEntryReserved);
 }
 
 TEST_CASE("ir: fault reason codes are the spec's", "[unit][ir]") {
-  CHECK(uint8_t(kIrRequestReserved) == 0x20);
-  CHECK(uint8_t(kIrIndexBeyondTable) == 0x21);
-  CHECK(uint8_t(kIrEntryNotPresent) == 0x22);
-  CHECK(uint8_t(kIrTableAccessError) == 0x23);
-  CHECK(uint8_t(kIrEntryReserved) == 0x24);
-  CHECK(uint8_t(kIrCompatibilityBlocked) == 0x25);
-  CHECK(uint8_t(kIrSourceIdInvalid) == 0x26);
-  CHECK(uint8_t(kIrPostedDescriptorAccessError) == 0x27);
+  CHECK(uint8_t(FaultReason::kIrRequestReserved) == 0x20);
+  CHECK(uint8_t(FaultReason::kIrIndexBeyondTable) == 0x21);
+  CHECK(uint8_t(FaultReason::kIrEntryNotPresent) == 0x22);
+  CHECK(uint8_t(FaultReason::kIrTableAccessError) == 0x23);
+  CHECK(uint8_t(FaultReason::kIrEntryReserved) == 0x24);
+  CHECK(uint8_t(FaultReason::kIrCompatibilityBlocked) == 0x25);
+  CHECK(uint8_t(FaultReason::kIrSourceIdInvalid) == 0x26);
+  CHECK(uint8_t(FaultReason::kIrPostedDescriptorAccessError) == 0x27);
   // Qualified: 0x22, 0x24, 0x26, 0x27.
-  CHECK_FALSE(ir_fault_is_qualified(kIrRequestReserved));
-  CHECK_FALSE(ir_fault_is_qualified(kIrIndexBeyondTable));
-  CHECK(ir_fault_is_qualified(kIrEntryNotPresent));
-  CHECK_FALSE(ir_fault_is_qualified(kIrTableAccessError));
-  CHECK(ir_fault_is_qualified(kIrEntryReserved));
-  CHECK_FALSE(ir_fault_is_qualified(kIrCompatibilityBlocked));
-  CHECK(ir_fault_is_qualified(kIrSourceIdInvalid));
-  CHECK(ir_fault_is_qualified(kIrPostedDescriptorAccessError));
+  CHECK_FALSE(fault_is_qualified(FaultReason::kIrRequestReserved));
+  CHECK_FALSE(fault_is_qualified(FaultReason::kIrIndexBeyondTable));
+  CHECK(fault_is_qualified(FaultReason::kIrEntryNotPresent));
+  CHECK_FALSE(fault_is_qualified(FaultReason::kIrTableAccessError));
+  CHECK(fault_is_qualified(FaultReason::kIrEntryReserved));
+  CHECK_FALSE(fault_is_qualified(FaultReason::kIrCompatibilityBlocked));
+  CHECK(fault_is_qualified(FaultReason::kIrSourceIdInvalid));
+  CHECK(fault_is_qualified(FaultReason::kIrPostedDescriptorAccessError));
   for (unsigned c = 0x20; c <= 0x27; ++c)
-    CHECK(ir_fault_reason_text(static_cast<FaultReason>(c)) != kFaultReasonUnknownText);
-  CHECK(ir_fault_reason_text(FaultReason::kRootEntryNotPresent) == kFaultReasonUnknownText);
+    CHECK(fault_reason_text(static_cast<FaultReason>(c)) != kFaultReasonUnknownText);
+  CHECK(fault_reason_text(static_cast<FaultReason>(0x28)) == kFaultReasonUnknownText);
 }
 
 TEST_CASE("ir: 0x20 reserved fields in the request", "[unit][ir]") {
@@ -334,14 +334,14 @@ TEST_CASE("ir: 0x20 reserved fields in the request", "[unit][ir]") {
   // SHV with data bits 31:16 set.
   RemapOutcome o = remap_msi(m, MsiRequest{0xFEE00218, 0x10003, 0}, irta(), true, false, kHaw);
   CHECK(o.kind == RemapOutcome::Kind::Blocked);
-  CHECK(o.fault == kIrRequestReserved);
+  CHECK(o.fault == FaultReason::kIrRequestReserved);
   CHECK(o.reads.empty());
   CHECK(o.record_fault());
   // Address outside 0xFEEx_xxxx or with upper bits set.
   o = remap_msi(m, MsiRequest{0xFED00218, 3, 0}, irta(), true, false, kHaw);
-  CHECK(o.fault == kIrRequestReserved);
+  CHECK(o.fault == FaultReason::kIrRequestReserved);
   o = remap_msi(m, MsiRequest{0x1FEE00218ull, 3, 0}, irta(), true, false, kHaw);
-  CHECK(o.fault == kIrRequestReserved);
+  CHECK(o.fault == FaultReason::kIrRequestReserved);
 }
 
 TEST_CASE("ir: 0x21 index beyond the table size", "[unit][ir]") {
@@ -352,17 +352,17 @@ TEST_CASE("ir: 0x21 index beyond the table size", "[unit][ir]") {
         RemapOutcome::Kind::Remapped);
   RemapOutcome o = remap_msi(m, remappable(256), irta(7), true, false, kHaw);
   CHECK(o.kind == RemapOutcome::Kind::Blocked);
-  CHECK(o.fault == kIrIndexBeyondTable);
+  CHECK(o.fault == FaultReason::kIrIndexBeyondTable);
   CHECK(o.index == 256);
   CHECK(o.reads.empty());
   CHECK(o.record_fault());
   // handle + subhandle crossing the end.
   o = remap_msi(m, MsiRequest{msi_remappable_address(250, true), 6, 0}, irta(7), true, false,
                 kHaw);
-  CHECK(o.fault == kIrIndexBeyondTable);
+  CHECK(o.fault == FaultReason::kIrIndexBeyondTable);
   CHECK(o.index == 256);
   // S = 0: two entries.
-  CHECK(remap_msi(m, remappable(2), irta(0), true, false, kHaw).fault == kIrIndexBeyondTable);
+  CHECK(remap_msi(m, remappable(2), irta(0), true, false, kHaw).fault == FaultReason::kIrIndexBeyondTable);
 }
 
 TEST_CASE("ir: 0x22 not present, FPD qualifies it", "[unit][ir]") {
@@ -371,13 +371,13 @@ TEST_CASE("ir: 0x22 not present, FPD qualifies it", "[unit][ir]") {
   m.put(irte_pa(2), 0x2, 0);  // P = 0, FPD = 1
   RemapOutcome o = remap_msi(m, remappable(1), irta(), true, false, kHaw);
   CHECK(o.kind == RemapOutcome::Kind::Blocked);
-  CHECK(o.fault == kIrEntryNotPresent);
+  CHECK(o.fault == FaultReason::kIrEntryNotPresent);
   CHECK(o.index == 1);
   CHECK(o.reads.size() == 1);
   CHECK_FALSE(o.fpd);
   CHECK(o.record_fault());
   o = remap_msi(m, remappable(2), irta(), true, false, kHaw);
-  CHECK(o.fault == kIrEntryNotPresent);
+  CHECK(o.fault == FaultReason::kIrEntryNotPresent);
   CHECK(o.fpd);
   CHECK_FALSE(o.record_fault());
 }
@@ -388,7 +388,7 @@ TEST_CASE("ir: 0x23 table access error", "[unit][ir]") {
   m.bad.insert(irte_pa(4));
   const RemapOutcome o = remap_msi(m, remappable(4), irta(), true, false, kHaw);
   CHECK(o.kind == RemapOutcome::Kind::Blocked);
-  CHECK(o.fault == kIrTableAccessError);
+  CHECK(o.fault == FaultReason::kIrTableAccessError);
   CHECK(o.reads.at(0) == irte_pa(4));
   CHECK(o.record_fault());  // unqualified, and no FPD could be read
 }
@@ -398,16 +398,16 @@ TEST_CASE("ir: 0x24 reserved IRTE, FPD qualifies it", "[unit][ir]") {
   m.put(irte_pa(6), kPlainLo | bit(12), 0);
   m.put(irte_pa(7), kPlainLo | bit(12) | 0x2, 0);
   RemapOutcome o = remap_msi(m, remappable(6), irta(), true, false, kHaw);
-  CHECK(o.fault == kIrEntryReserved);
+  CHECK(o.fault == FaultReason::kIrEntryReserved);
   CHECK(o.record_fault());
   o = remap_msi(m, remappable(7), irta(), true, false, kHaw);
-  CHECK(o.fault == kIrEntryReserved);
+  CHECK(o.fault == FaultReason::kIrEntryReserved);
   CHECK_FALSE(o.record_fault());
   // A posted entry while posting is unsupported.
   m.put(irte_pa(8), kPostLo, kPostHi);
   o = remap_msi(m, MsiRequest{msi_remappable_address(8, false), 0, 0x0400}, irta(), true, false,
                 kHaw, /*posting_supported=*/false);
-  CHECK(o.fault == kIrEntryReserved);
+  CHECK(o.fault == FaultReason::kIrEntryReserved);
 }
 
 TEST_CASE("ir: 0x25 compatibility format per CFI and EIME", "[unit][ir]") {
@@ -417,7 +417,7 @@ TEST_CASE("ir: 0x25 compatibility format per CFI and EIME", "[unit][ir]") {
   const MsiRequest compat{0xFEE0700C, 0x8131, 0x0108};
   RemapOutcome o = remap_msi(m, compat, irta(), /*ire=*/true, /*cfi=*/false, kHaw);
   CHECK(o.kind == RemapOutcome::Kind::Blocked);
-  CHECK(o.fault == kIrCompatibilityBlocked);
+  CHECK(o.fault == FaultReason::kIrCompatibilityBlocked);
   CHECK(o.record_fault());
 
   o = remap_msi(m, compat, irta(), true, /*cfi=*/true, kHaw);
@@ -433,7 +433,7 @@ TEST_CASE("ir: 0x25 compatibility format per CFI and EIME", "[unit][ir]") {
 
   // x2APIC mode blocks compatibility format whatever CFI says.
   o = remap_msi(m, compat, irta(7, /*eime=*/true), true, true, kHaw);
-  CHECK(o.fault == kIrCompatibilityBlocked);
+  CHECK(o.fault == FaultReason::kIrCompatibilityBlocked);
 }
 
 TEST_CASE("ir: interrupt remapping disabled passes requests through", "[unit][ir]") {
@@ -456,11 +456,11 @@ TEST_CASE("ir: 0x26 source validation failure, FPD qualifies it", "[unit][ir]") 
         RemapOutcome::Kind::Remapped);
   RemapOutcome o = remap_msi(m, remappable(5, 0x0109), irta(), true, false, kHaw);
   CHECK(o.kind == RemapOutcome::Kind::Blocked);
-  CHECK(o.fault == kIrSourceIdInvalid);
+  CHECK(o.fault == FaultReason::kIrSourceIdInvalid);
   CHECK(o.record_fault());
   m.put(irte_pa(6), kRemapLo | 0x2, kRemapHi);
   o = remap_msi(m, remappable(6, 0x0109), irta(), true, false, kHaw);
-  CHECK(o.fault == kIrSourceIdInvalid);
+  CHECK(o.fault == FaultReason::kIrSourceIdInvalid);
   CHECK_FALSE(o.record_fault());
 }
 
@@ -474,7 +474,7 @@ TEST_CASE("ir: posted IRTE yields a posted outcome", "[unit][ir]") {
   CHECK(o.urgent);
   CHECK(o.fpd);
   o = remap_msi(m, remappable(9, 0x0620), irta(), true, false, kHaw);
-  CHECK(o.fault == kIrSourceIdInvalid);
+  CHECK(o.fault == FaultReason::kIrSourceIdInvalid);
   CHECK_FALSE(o.record_fault());  // the entry has FPD set
 }
 

@@ -67,18 +67,17 @@ TEST_CASE("regs: the real server's CAP/ECAP decoded field by field", "[unit][reg
   //                bit 38 = 0; PSI (39) = 1
   //   bits 47:40 = 0x07: NFR = 7 -> 8 fault recording registers (0x100..0x17f)
   //   bits 55:48 = 0xd2 = 1101'0010: MAMV (53:48) = 0x12 = 18; DWD (54) = 1; DRD (55) = 1
-  //   bits 63:56 = 0x08: PI (59) = 1 -- posted interrupts, which iommusim does not model
+  //   bits 63:56 = 0x08: PI (59) = 1 -- posted interrupts
   // ecap 0xf020df
   //   bits  7:0  = 0xdf = 1101'1111: C, QI, DT, IR, EIM (0..4) = 1; bit 5 = 0; PT (6) = 1;
   //                SC (7) = 1
   //   bits 17:8  = 0x020: IRO = 0x20 -> IVA at 0x200, IOTLB_REG at 0x208
   //   bits 23:20 = 0xf: MHMV = 15; everything above (scalable mode, PASID, ...) = 0
-  CHECK_THROWS_MATCHES(features_from_raw(kRealCap, kRealEcap), InputError,
-                       Catch::Message("cap: bit 59 (PI) is set, but iommusim does not model PI"));
-  CHECK(unmodelled_bits(kRealCap, kRealEcap) ==
-        std::vector<std::string>{"cap: bit 59 (PI) is set, but iommusim does not model PI"});
+  CHECK(unmodelled_bits(kRealCap, kRealEcap).empty());
 
-  const UnitFeatures f = features_from_raw(kRealCap & ~kPiBit, kRealEcap);
+  const UnitFeatures f = features_from_raw(kRealCap, kRealEcap);
+  CHECK(f.pi);
+  CHECK_FALSE(features_from_raw(kRealCap & ~kPiBit, kRealEcap).pi);
   CHECK(f.nd == 6);
   CHECK(f.domain_id_bits() == 16);
   CHECK_FALSE(f.rwbf);
@@ -116,15 +115,15 @@ TEST_CASE("regs: the real server's CAP/ECAP decoded field by field", "[unit][reg
   CHECK(f.version() == 0x10);  // "ver 1:0"
 
   // Encoding the decoded features gives the raw values back.
-  CHECK(make_cap(f) == (kRealCap & ~kPiBit));
+  CHECK(make_cap(f) == kRealCap);
   CHECK(make_ecap(f) == kRealEcap);
   // The defaults are this unit.
-  CHECK(make_cap(UnitFeatures{}) == (kRealCap & ~kPiBit));
+  CHECK(make_cap(UnitFeatures{}) == kRealCap);
   CHECK(make_ecap(UnitFeatures{}) == kRealEcap);
   CHECK(register_block_size(f) == 0x1000);
 
-  // The lenient decoder skips PI and keeps everything else.
-  CHECK(make_cap(decode_cap_ecap(kRealCap, kRealEcap)) == (kRealCap & ~kPiBit));
+  // The lenient decoder gives the same (nothing in these values is unmodelled).
+  CHECK(make_cap(decode_cap_ecap(kRealCap, kRealEcap)) == kRealCap);
 }
 
 TEST_CASE("regs: non-modelled and reserved CAP/ECAP bits are refused", "[unit][regs]") {
@@ -141,11 +140,11 @@ TEST_CASE("regs: non-modelled and reserved CAP/ECAP bits are refused", "[unit][r
   CHECK_THROWS_MATCHES(features_from_raw(cap, kRealEcap | (uint64_t{1} << 5)), InputError,
                        Catch::Message("ecap: bit 5 is set, but it is reserved in VT-d 4.x"));
   // Every message, CAP first, low bit first.
-  CHECK(unmodelled_bits(kRealCap | (uint64_t{1} << 63), kRealEcap | (uint64_t{1} << 25) |
-                                                            (uint64_t{1} << 52)) ==
+  CHECK(unmodelled_bits(kRealCap | (uint64_t{1} << 3) | (uint64_t{1} << 61),
+                        kRealEcap | (uint64_t{1} << 25) | (uint64_t{1} << 52)) ==
         std::vector<std::string>{
-            "cap: bit 59 (PI) is set, but iommusim does not model PI",
-            "cap: bit 63 (ESRTPS) is set, but iommusim does not model ESRTPS",
+            "cap: bit 3 (AFL) is set, but iommusim does not model AFL",
+            "cap: bit 61 (ECMDS) is set, but iommusim does not model ECMDS",
             "ecap: bit 25 (MTS) is set, but iommusim does not model MTS",
             "ecap: bit 52 (ADMS) is set, but iommusim does not model ADMS"});
   // Modelled scalable-mode bits decode.
@@ -171,7 +170,8 @@ TEST_CASE("regs: non-modelled and reserved CAP/ECAP bits are refused", "[unit][r
     CHECK(cap_bits()[b].bit == b);
     CHECK(ecap_bits()[b].bit == b);
   }
-  CHECK(cap_bits()[59].support == BitSupport::NotModelled);
+  CHECK(cap_bits()[59].support == BitSupport::Modelled);
+  CHECK(cap_bits()[61].support == BitSupport::NotModelled);
   CHECK(std::string(cap_bits()[45].name) == "NFR");
   CHECK(ecap_bits()[43].support == BitSupport::Modelled);
 }
@@ -197,6 +197,8 @@ TEST_CASE("regs: feature validation", "[unit][regs]") {
         "bit 3 (57-bit)");
   CHECK(msg([](UnitFeatures& f) { f.ir = false; }) ==
         "iommu unit: eim needs ir (extended interrupt mode is part of interrupt remapping)");
+  CHECK(msg([](UnitFeatures& f) { f.ir = f.eim = false; }) ==
+        "iommu unit: pi needs ir (posted interrupts are part of interrupt remapping)");
   CHECK(msg([](UnitFeatures& f) { f.flts = true; }) ==
         "iommu unit: flts needs smts (first-level translation is a scalable-mode feature)");
   CHECK(msg([](UnitFeatures& f) { f.haw = 60; }) == "iommu unit: haw = 60 is out of range (32..52)");
@@ -231,7 +233,7 @@ TEST_CASE("regs: reset values of every register", "[unit][regs]") {
   RegisterFile rf{UnitFeatures{}};
   CHECK(rf.size() == 0x1000);
   CHECK(rd(rf, r::kVer) == 0x10);
-  CHECK(rd(rf, r::kCap, 8) == (kRealCap & ~kPiBit));
+  CHECK(rd(rf, r::kCap, 8) == kRealCap);
   CHECK(rd(rf, r::kEcap, 8) == kRealEcap);
   CHECK(rd(rf, r::kGcmd) == 0);
   CHECK(rd(rf, r::kGsts) == 0);
@@ -310,8 +312,8 @@ TEST_CASE("regs: 32-bit halves of 64-bit registers and 64-bit access to 32-bit p
           "[unit][regs]") {
   RegisterFile rf{UnitFeatures{}};
   // CAP halves.
-  CHECK(rd(rf, r::kCap) == ((kRealCap & ~kPiBit) & 0xFFFFFFFF));
-  CHECK(rd(rf, r::kCap + 4) == ((kRealCap & ~kPiBit) >> 32));
+  CHECK(rd(rf, r::kCap) == (kRealCap & 0xFFFFFFFF));
+  CHECK(rd(rf, r::kCap + 4) == (kRealCap >> 32));
   // RTADDR written as two dwords, read as one qword and back.
   wr(rf, r::kRtaddr, 0x12345000);
   wr(rf, r::kRtaddr + 4, 0x00000abc);
@@ -335,7 +337,7 @@ TEST_CASE("regs: RO, reserved and write-only fields", "[unit][regs]") {
   wr(rf, r::kEcap, 0, 8);
   wr(rf, r::kGsts, 0xFFFFFFFF);
   CHECK(rd(rf, r::kVer) == 0x10);
-  CHECK(rd(rf, r::kCap, 8) == (kRealCap & ~kPiBit));
+  CHECK(rd(rf, r::kCap, 8) == kRealCap);
   CHECK(rd(rf, r::kEcap, 8) == kRealEcap);
   CHECK(rd(rf, r::kGsts) == 0);
   // RTADDR: RTA bits at and above HAW (46) and the reserved 11:0 are dropped;
@@ -384,7 +386,7 @@ TEST_CASE("regs: RO, reserved and write-only fields", "[unit][regs]") {
   CHECK(rd(rf, r::kIqh, 8) == 0x120);
   // Units without QI / IR / PMRs have no such registers.
   UnitFeatures bare;
-  bare.qi = bare.ir = bare.eim = bare.plmr = bare.phmr = false;
+  bare.qi = bare.ir = bare.eim = bare.pi = bare.plmr = bare.phmr = false;
   RegisterFile rb{bare};
   wr(rb, r::kIqt, 0x10, 8);
   wr(rb, r::kIrta, 0x1000, 8);
@@ -516,7 +518,7 @@ TEST_CASE("regs: QIE, IRE, SIRTP and CFI are accepted and mirrored on completion
 
   // Without ECAP.QI / IR these commands are ignored.
   UnitFeatures bare;
-  bare.qi = bare.ir = bare.eim = false;
+  bare.qi = bare.ir = bare.eim = bare.pi = false;
   RegisterFile rb{bare};
   wr(rb, r::kGcmd, r::kGcmdQie | r::kGcmdIre | r::kGcmdSirtp | r::kGcmdCfi);
   CHECK(rb.take_commands().empty());

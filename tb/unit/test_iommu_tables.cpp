@@ -84,8 +84,9 @@ TEST_CASE("iommu: fault reason text and qualification", "[unit][iommu]") {
       CHECK(texts.insert(t).second);  // every known code has its own text
     }
   }
-  CHECK(known == 13 + 45);
-  CHECK(std::strcmp(fault_reason_text(FaultReason(0x20)), "unknown") == 0);
+  CHECK(known == 13 + 8 + 45);  // legacy, interrupt remapping, scalable
+  CHECK(std::strcmp(fault_reason_text(FaultReason(0x28)), "unknown") == 0);
+  CHECK(std::strcmp(fault_reason_text(FaultReason(0x20)), "IR: reserved field set in interrupt request") == 0);
   CHECK_FALSE(fault_reason_known(FaultReason::kNone));
   CHECK_FALSE(fault_reason_known(FaultReason(0x0E)));
   // Qualified (suppressed by FPD): 0x2-0x7, 0xC, 0xD.
