@@ -142,15 +142,13 @@ void RemappingUnit::msi(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay
       f.logical = o.dest_mode_logical;
       f.redirection_hint = o.redirection_hint;
       f.level = o.level_trigger;
-      ir_.latency->sample(t - arrival);
       t = deliver(f, t, attr);
       break;
     }
     case RemapOutcome::Kind::Posted:
       ++*ir_.posted;
       ok = post(o, t, attr);
-      if (ok) ir_.latency->sample(t - arrival);
-      else record_ir_fault(FaultReason::kIrPostedDescriptorAccessError, o.fpd, req.sid, o.index, t);
+      if (!ok) record_ir_fault(FaultReason::kIrPostedDescriptorAccessError, o.fpd, req.sid, o.index, t);
       break;
     case RemapOutcome::Kind::Blocked:
       record_ir_fault(o.fault, o.fpd, req.sid, o.index, t);
@@ -165,6 +163,7 @@ void RemappingUnit::msi(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay
   } else {
     trans.set_response_status(tlm::TLM_OK_RESPONSE);
   }
+  ir_.latency->sample(t - arrival);
   delay = to_sc_time(t > now_tick() ? t - now_tick() : 0);
 }
 

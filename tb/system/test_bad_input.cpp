@@ -84,6 +84,13 @@ TEST_CASE("bad input: configuration files", "[system]") {
       {"raw CAP with a feature iommusim does not model (ECMDS)",
        "platform:\n  iommus:\n    - name: iommu0\n      cap: 0x28d2078c106f0466\n      ecap: 0xf020db\n", "", "",
        "DIR/c.yaml:4: platform.iommus[0].cap: cap: bit 61 (ECMDS) is set, but iommusim does not model ECMDS"},
+      {"posted interrupts without interrupt remapping",
+       "platform:\n  iommus:\n    - name: iommu0\n      features: {ir: false, pi: true, eim: false}\n", "", "",
+       "DIR/c.yaml:4: platform.iommus[0].features: iommu unit: pi needs ir (posted interrupts are part of "
+       "interrupt remapping)"},
+      {"an interrupt entry cache whose ways do not divide its entries",
+       "platform:\n  iommus:\n    - name: iommu0\n      iec: {entries: 6, ways: 4}\n", "", "",
+       "DIR/c.yaml:4: platform.iommus[0].iec.ways: expected a divisor of entries (6), got 4"},
       {"raw ECAP advertising a model not built yet",
        "platform:\n  iommus:\n    - name: iommu0\n      cap: 0x8d2078c106f0466\n      ecap: 0xf020df\n", "", "",
        "DIR/c.yaml:5: platform.iommus[0].ecap: Device-TLBs (ECAP.DT) is not supported yet: its model is not "

@@ -532,3 +532,56 @@ TEST_CASE("ir: posting with SN set notifies only urgent interrupts", "[unit][ir]
   CHECK(u.notify);
   CHECK(u.desc[4] == (kCtrl | 3));  // ON and SN
 }
+
+// ---- Interrupt message format and the interrupt entry cache -------------
+
+#include "common/msi_message.h"
+#include "iommu/interrupt_entry_cache.h"
+
+TEST_CASE("ir: interrupt messages encode and decode every field", "[unit][ir]") {
+  MsiFields f;
+  f.dest = 0x12345678;
+  f.vector = 0xA5;
+  f.delivery_mode = kDlmNmi;
+  f.logical = true;
+  f.redirection_hint = true;
+  f.level = true;
+  const Addr a = msi_address(f);
+  CHECK(a == ((Addr{0x123456} << 40) | 0xFEE78000 | 0xC));
+  CHECK(msi_data(f) == (0xA5u | 4u << 8 | 1u << 14 | 1u << 15));
+  CHECK(is_msi_address(a));
+  const MsiFields g = decode_msi(a, msi_data(f));
+  CHECK(g.dest == f.dest);
+  CHECK(g.vector == f.vector);
+  CHECK(g.delivery_mode == f.delivery_mode);
+  CHECK(g.logical);
+  CHECK(g.redirection_hint);
+  CHECK(g.level);
+  // xAPIC destinations keep the upper dword clear.
+  MsiFields x;
+  x.dest = 0x7;
+  x.vector = 0x30;
+  CHECK(msi_address(x) == 0xFEE07000);
+  CHECK(msi_data(x) == 0x30);
+  CHECK_FALSE(is_msi_address(0xFED00000));
+  CHECK_FALSE(is_msi_address((Addr{1} << 32) | 0xFEE00000));  // bits 39:32 reserved
+}
+
+TEST_CASE("ir: interrupt entry cache index-selective invalidation covers 2^IM aligned entries", "[unit][ir]") {
+  InterruptEntryCache iec(CacheParams{64, 0, ReplacementPolicy::Lru, 1}, 1);
+  for (std::uint16_t i = 0; i < 16; ++i) iec.insert(i, IecEntry{i, 0}, 0);
+  std::size_t examined = 0;
+  CHECK(iec.invalidate_index(5, 0, &examined) == 1);  // 5
+  CHECK(examined == 16);
+  CHECK_FALSE(iec.contains(5));
+  CHECK(iec.contains(4));
+  CHECK(iec.invalidate_index(9, 2) == 4);  // 8..11
+  for (std::uint16_t i = 8; i < 12; ++i) CHECK_FALSE(iec.contains(i));
+  CHECK(iec.contains(12));
+  CHECK(iec.invalidate_index(0xFFFF, 4) == 0);  // 0xFFF0..0xFFFF: none cached
+  CHECK(iec.size() == 11);
+  CHECK(iec.invalidate_index(0x000F, 4) == 11);  // 0..15: the rest
+  CHECK(iec.size() == 0);
+  iec.insert(3, IecEntry{3, 0}, 0);
+  CHECK(iec.invalidate_global() == 1);
+}
