@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "common/sc_time_conv.h"
+#include "pcie/ats.h"
 #include "iommu/context_lookup.h"
 #include "iommu/fl_walker.h"
 #include "iommu/sm_lookup.h"
@@ -34,6 +35,7 @@ RemappingUnit::RemappingUnit(sc_core::sc_module_name name, const RemappingUnitPa
       mem("mem"),
       msi_in("msi_in"),
       irq_out("irq_out"),
+      ats_out("ats_out"),
       p_(p),
       stats_(stats),
       cycle_ps_(period_from_mhz(p.clock_mhz)),
@@ -75,10 +77,15 @@ RemappingUnit::RemappingUnit(sc_core::sc_module_name name, const RemappingUnitPa
       qi_descriptors_(IOMMU_COUNTER("qi_descriptors", "Invalidation-queue descriptors processed")),
       qi_errors_(IOMMU_COUNTER("qi_errors", "Invalidation-queue errors (IQE)")),
       qi_waits_(IOMMU_COUNTER("qi_waits", "Invalidation wait descriptors processed")),
-      devtlb_invalidations_(IOMMU_COUNTER("devtlb_invalidations", "Device-TLB invalidation descriptors (answered at once: no device TLBs yet)")),
+      devtlb_invalidations_(IOMMU_COUNTER("devtlb_invalidations", "Device-TLB invalidation descriptors (ATS invalidate requests sent)")),
+      devtlb_timeouts_(IOMMU_COUNTER("devtlb_timeouts", "Device-TLB invalidations that timed out (FSTS.ITE)")),
+      devtlb_completion_errors_(IOMMU_COUNTER("devtlb_completion_errors", "Device-TLB invalidations answered with an error (FSTS.ICE)")),
       invalidation_events_(IOMMU_COUNTER("invalidation_events", "Invalidation completion interrupts generated (IEDATA to IEADDR)")),
       msis_forwarded_(IOMMU_COUNTER("msis_forwarded", "Device interrupt messages passed on unremapped (IRES = 0)")),
       pmr_blocked_(IOMMU_COUNTER("pmr_blocked", "DMA blocked by a protected memory region (PMEN.EPM)")),
+      ats_requests_(IOMMU_COUNTER("ats.translation_requests", "ATS translation requests (PCIe AT = 01b)")),
+      ats_ur_(IOMMU_COUNTER("ats.unsupported", "ATS translation requests answered Unsupported Request (a fault was found)")),
+      ats_no_access_(IOMMU_COUNTER("ats.no_access", "ATS translation completions granting no access (R = W = 0)")),
 #undef IOMMU_COUNTER
       reads_per_walk_(stats.average(std::string(this->name()) + ".reads_per_walk",
                                     "Table entries read per page walk (any kind)")),
@@ -387,7 +394,10 @@ void RemappingUnit::walk(std::uint16_t did, Addr top, unsigned levels, std::uint
   WalkReader reader = begin_walk(t);
   const Tick start = reader.time();
   const SlWalkParams wp = sl_params(top, levels);
-  const SlWalkResult w = walk_second_level(reader, wp, iova, q.write, !q.write, resumed ? hit.level - 1 : 0,
+  // A translation request neither reads nor writes: the walk reports what the
+  // entries grant (not present: R = W = 0) instead of a permission fault.
+  const bool tr = q.at == AddressType::TranslationRequest;
+  const SlWalkResult w = walk_second_level(reader, wp, iova, q.write && !tr, !q.write && !tr, resumed ? hit.level - 1 : 0,
                                            resumed ? hit.entry.table : 0, resumed ? hit.entry.r : true,
                                            resumed ? hit.entry.w : true);
   t = end_walk(reader);
@@ -416,10 +426,14 @@ void RemappingUnit::walk(std::uint16_t did, Addr top, unsigned levels, std::uint
       iotlb_.insert(did, iova, {iova & ~Addr(0xfff), 12, false, false}, t, pasid);
     return;
   }
-  const unsigned shift = log2_exact(w.page_size);
-  iotlb_.insert(did, iova, {w.pa & ~(w.page_size - 1), static_cast<std::uint8_t>(shift), w.r, w.w}, t, pasid);
   out.ok = true;
   out.pa = w.pa;
+  out.r = w.r;
+  out.w = w.w;
+  if (!w.r && !w.w) return;  // a translation request to a not-present page
+  const unsigned shift = log2_exact(w.page_size);
+  out.shift = shift;
+  iotlb_.insert(did, iova, {w.pa & ~(w.page_size - 1), static_cast<std::uint8_t>(shift), w.r, w.w}, t, pasid);
 }
 
 RemappingUnit::Outcome RemappingUnit::translate(const Request& q, Tick t) {
@@ -455,6 +469,7 @@ RemappingUnit::Outcome RemappingUnit::translate_legacy(const Request& q, Tick t)
       return out;
     }
   }
+  const bool tr = q.at == AddressType::TranslationRequest;
   if (ce.tt == kTtPassThrough) {
     ++passthrough_;
     out.ok = true;
@@ -469,8 +484,12 @@ RemappingUnit::Outcome RemappingUnit::translate_legacy(const Request& q, Tick t)
     ++*iotlb_size_hits_[e->shift == 12 ? 0 : e->shift == 21 ? 1 : 2];
     t = std::max(t, ready);
     out.done = t;
-    // Permissions of the cached translation (VT-d 6.2.3: R/W as walked).
-    if (q.write ? !e->w : !e->r) {
+    out.r = e->r;
+    out.w = e->w;
+    out.shift = e->shift;
+    // Permissions of the cached translation (VT-d 6.2.3: R/W as walked); a
+    // translation request reports them instead.
+    if (!tr && (q.write ? !e->w : !e->r)) {
       out.fault = q.write ? FaultReason::kWriteNoPermission : FaultReason::kReadNoPermission;
       return out;
     }
@@ -603,6 +622,11 @@ void RemappingUnit::walk_first_level(const PasidCacheEntry& pce, const Request& 
 }
 
 RemappingUnit::Outcome RemappingUnit::translate_scalable(const Request& q, Tick t) {
+  // ATS in scalable mode (context DTE, PASID-granular device TLBs) is not
+  // built: the platform builder refuses device TLBs and at=translated on a
+  // unit with SMTS, so no such request gets here.
+  if (q.at != AddressType::Untranslated)
+    SC_REPORT_FATAL("/iommu/unit", "ATS request in scalable mode: not supported yet (the platform should have refused it)");
   Outcome out;
   t += cycle_ps_ * p_.pipeline_cycles;
   PasidCacheEntry pce;
@@ -685,6 +709,8 @@ bool RemappingUnit::in_protected_region(Addr pa, std::uint64_t len) const {
 }
 
 void RemappingUnit::dma(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+  if (const PcieAttr* a = trans.get_extension<PcieAttr>(); a && a->at == AddressType::TranslationRequest)
+    return translation_request(trans, delay, trans.get_extension<PcieAttr>());
   if (!regfile_.translation_enabled()) {
     ++bypassed_;
     if (in_protected_region(trans.get_address(), trans.get_data_length())) {
@@ -733,6 +759,61 @@ void RemappingUnit::dma(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay
   trans.set_address(o.pa);
   dma_out->b_transport(trans, delay);
   trans.set_address(iova);
+}
+
+void RemappingUnit::translation_request(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay, PcieAttr* attr) {
+  ++ats_requests_;
+  const std::uint16_t sid = attr ? attr->requester.rid() : 0;
+  const Addr iova = trans.get_address();
+  const Tick now = now_tick();
+  const Tick arrival = now + to_tick(delay);
+  if (!trans.is_read() || trans.get_data_length() != 8 || trans.get_byte_enable_ptr()) {
+    // A translation request is a memory read whose completion carries one
+    // 8-byte data entry per translation; iommusim asks for one.
+    ++ats_ur_;
+    trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+    return;
+  }
+  AtsCompletion c;
+  Tick done = arrival;
+  if (!regfile_.translation_enabled()) {
+    // Remapping off: the address is its own translation, read and write.
+    c.addr = iova & ~Addr(0xfff);
+    c.r = c.w = true;
+  } else {
+    ++translations_;
+    device_stats(sid).translations->operator++();
+    Request q;
+    q.sid = sid;
+    q.iova = iova;
+    q.at = AddressType::TranslationRequest;
+    const Outcome o = translate(q, arrival);
+    if (o.did_known) domain_stats(o.did).translations->operator++();
+    latency_.sample(o.done - arrival);
+    done = o.done;
+    if (!o.ok) {
+      // Root/context faults, TT blocking the request, addresses beyond the
+      // guest address width, reserved bits and access errors: the request
+      // is answered Unsupported Request and the fault recorded. Missing
+      // translations and permissions are not faults: they come back as R/W.
+      ++ats_ur_;
+      record(o, sid, iova, false, attr);
+      if (attr) attr->fault_reason = static_cast<std::uint8_t>(o.fault);
+      delay = to_sc_time(done - now);
+      trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+      return;
+    }
+    c.r = o.r;
+    c.w = o.w;
+    c.shift = (o.r || o.w) ? o.shift : 12;
+    c.addr = (o.r || o.w) ? o.pa & ~((Addr(1) << c.shift) - 1) : 0;
+    if (!o.r && !o.w) ++ats_no_access_;
+  }
+  const std::uint64_t v = c.encode();
+  unsigned char* d = trans.get_data_ptr();
+  for (unsigned i = 0; i < 8; ++i) d[i] = static_cast<unsigned char>(v >> (8 * i));
+  delay = to_sc_time(done - now);
+  trans.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
 }  // namespace iommusim

@@ -60,6 +60,7 @@ class RemappingUnit : public sc_core::sc_module {
   tlm_utils::simple_initiator_socket<RemappingUnit> mem;
   tlm_utils::simple_target_socket<RemappingUnit> msi_in;        // interrupt messages from the root complex
   tlm_utils::simple_initiator_socket<RemappingUnit> irq_out;    // to the interrupt controller
+  tlm_utils::simple_initiator_socket<RemappingUnit> ats_out;    // ATS invalidate requests, routed by ID
 
   RemappingUnit(sc_core::sc_module_name name, const RemappingUnitParams& p, StatsRegistry& stats,
                 std::uint64_t seed);
@@ -83,6 +84,10 @@ class RemappingUnit : public sc_core::sc_module {
     std::uint16_t did = 0;
     bool did_known = false;
     Tick done = 0;
+    // Translation requests (ATS): what the translation grants (R = W = 0:
+    // nothing, e.g. not present) and the size of the page it comes from.
+    bool r = false, w = false;
+    unsigned shift = 12;
   };
 
   void reg_access(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
@@ -104,6 +109,10 @@ class RemappingUnit : public sc_core::sc_module {
   // Sends an interrupt message (FEDATA to FEADDR, IEDATA to IEADDR).
   void send_interrupt(const MsiMessage& m, const sc_core::sc_time& delay);
   void dma(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  // An ATS translation request (PCIe AT = 01b, VT-d 4.2.3): answered with a
+  // translation completion in the request's 8-byte data buffer, or with an
+  // Unsupported Request (TLM error response) and a recorded fault.
+  void translation_request(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay, PcieAttr* attr);
   // What the translation needs to know of a request.
   struct Request {
     std::uint16_t sid = 0;
@@ -156,6 +165,12 @@ class RemappingUnit : public sc_core::sc_module {
   void qi_error(unsigned iqei);
   std::size_t qi_execute(const QiDescriptor& d);
   void invalidation_event();
+  // Device-TLB invalidate descriptor (0x3, 0x8): sends the ATS invalidate
+  // request and notes when its completion is due (or that none will come).
+  void send_devtlb_invalidation(const QiDescriptor& d);
+  // A wait descriptor's wait for the outstanding device-TLB invalidations;
+  // false when one timed out (ITE raised, the queue stops at the wait).
+  bool wait_for_devtlb_invalidations();
   // Raises the fault event `at` (an offset from now).
   void fault_event(const sc_core::sc_time& at = sc_core::SC_ZERO_TIME);
 
@@ -210,6 +225,11 @@ class RemappingUnit : public sc_core::sc_module {
   Counter& qi_errors_;
   Counter& qi_waits_;
   Counter& devtlb_invalidations_;
+  Counter& devtlb_timeouts_;
+  Counter& devtlb_completion_errors_;
+  Tick devtlb_pending_until_ = 0;   // latest completion of the sent invalidations
+  bool devtlb_unanswered_ = false;  // an invalidation got no completion
+  Tick devtlb_timeout_at_ = 0;      // ... and times out then
   Counter& invalidation_events_;
   Counter& msis_forwarded_;
   // Interrupt remapping (GSTS.IRES = 1).
@@ -230,6 +250,9 @@ class RemappingUnit : public sc_core::sc_module {
     Histogram* latency;
   } ir_{};
   Counter& pmr_blocked_;
+  Counter& ats_requests_;
+  Counter& ats_ur_;
+  Counter& ats_no_access_;
   sc_core::sc_event qi_kick_;
   Average& reads_per_walk_;
   Histogram& latency_;

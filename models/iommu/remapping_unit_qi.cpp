@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "common/sc_time_conv.h"
+#include "common/pcie_attr.h"
 #include "iommu/registers.h"
 #include "iommu/remapping_unit.h"
 #include "iommu/timed_table_reader.h"
@@ -48,7 +49,7 @@ void RemappingUnit::invalidation_event() {
 void RemappingUnit::qi_drain() {
   using namespace reg;
   const QiCaps caps = QiCaps::from_features(p_.features);
-  while (regfile_.queued_invalidation_enabled() && !(regfile_.peek(kFsts) & kFstsIqe)) {
+  while (regfile_.queued_invalidation_enabled() && !(regfile_.peek(kFsts) & (kFstsIqe | kFstsIte))) {
     const std::uint64_t iqa = regfile_.peek(kIqa);
     const bool wide = iqa & kIqaDw;
     const unsigned bytes = wide ? kQiDescriptorBytes256 : kQiDescriptorBytes128;
@@ -57,7 +58,12 @@ void RemappingUnit::qi_drain() {
     const std::uint64_t tail = regfile_.peek(kIqt) & kIqhtMask;
     if (wide && !p_.features.smts) return qi_error(5);
     if (tail >= queue_bytes || (tail % bytes) != 0) return qi_error(1);
-    if (head == tail) return;
+    if (head == tail) {
+      // An invalidation that never completes times out even when no wait
+      // descriptor follows it.
+      if (devtlb_unanswered_) wait_for_devtlb_invalidations();
+      return;
+    }
 
     std::uint64_t q[4] = {};
     TimedTableReader<decltype(mem)> reader(mem, now_tick());
@@ -71,6 +77,7 @@ void RemappingUnit::qi_drain() {
     const std::size_t examined = qi_execute(dec.desc);
     sc_core::wait(to_sc_time(cycle_ps_ * (p_.qi_descriptor_cycles + p_.qi_entry_cycles * examined)));
     if (dec.desc.type == QiType::Wait) {
+      if (!wait_for_devtlb_invalidations()) return;  // ITE: IQH stays on the wait
       ++qi_waits_;
       if (dec.desc.sw) {
         // The status write goes to memory through the unit's port (timed).
@@ -90,6 +97,58 @@ void RemappingUnit::qi_drain() {
     }
     regfile_.set_iqh((head + bytes) % queue_bytes);
   }
+}
+
+void RemappingUnit::send_devtlb_invalidation(const QiDescriptor& d) {
+  ++devtlb_invalidations_;
+  // The ATS invalidate request's body: untranslated address 63:12 and S
+  // (VT-d 6.5.2.5 passes ADDR and S through; PCIe 10.3.1).
+  const Addr body = (d.addr & ~Addr(0xfff)) | (d.size ? Addr(1) << 11 : 0);
+  unsigned char data[8];
+  for (unsigned i = 0; i < 8; ++i) data[i] = static_cast<unsigned char>(body >> (8 * i));
+  PcieAttr attr;
+  attr.requester = Bdf{0, static_cast<std::uint8_t>(d.sid >> 8), static_cast<std::uint8_t>((d.sid >> 3) & 0x1f),
+                       static_cast<std::uint8_t>(d.sid & 7)};
+  if (d.type == QiType::PasidDeviceTlb && !d.global) {
+    attr.has_pasid = true;
+    attr.pasid = d.pasid;
+  }
+  tlm::tlm_generic_payload t;
+  t.set_command(tlm::TLM_WRITE_COMMAND);
+  t.set_address(body);
+  t.set_data_ptr(data);
+  t.set_data_length(8);
+  t.set_streaming_width(8);
+  t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  t.set_extension(&attr);
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  ats_out->b_transport(t, delay);
+  t.clear_extension(&attr);
+  const Tick now = now_tick();
+  if (t.get_response_status() == tlm::TLM_INCOMPLETE_RESPONSE) {
+    // No completion will come: a time-out (ITE) once the timer runs out.
+    if (!devtlb_unanswered_) devtlb_timeout_at_ = now + p_.devtlb_timeout_ps;
+    devtlb_unanswered_ = true;
+  } else if (!t.is_response_ok()) {
+    // Unsupported Request (no such function) or another error status: an
+    // invalid invalidation completion (FSTS.ICE).
+    ++devtlb_completion_errors_;
+    if (regfile_.report_fault_status(reg::kFstsIce)) fault_event(delay);
+  } else {
+    devtlb_pending_until_ = std::max(devtlb_pending_until_, now + to_tick(delay));
+  }
+}
+
+bool RemappingUnit::wait_for_devtlb_invalidations() {
+  if (devtlb_unanswered_) {
+    sc_core::wait(to_sc_time(devtlb_timeout_at_ > now_tick() ? devtlb_timeout_at_ - now_tick() : 0));
+    devtlb_unanswered_ = false;
+    ++devtlb_timeouts_;
+    if (regfile_.report_fault_status(reg::kFstsIte)) fault_event();
+    return false;
+  }
+  if (devtlb_pending_until_ > now_tick()) sc_core::wait(to_sc_time(devtlb_pending_until_ - now_tick()));
+  return true;
 }
 
 std::size_t RemappingUnit::qi_execute(const QiDescriptor& d) {
@@ -129,8 +188,7 @@ std::size_t RemappingUnit::qi_execute(const QiDescriptor& d) {
     }
     case QiType::DeviceTlb:
     case QiType::PasidDeviceTlb:
-      // No endpoint has a device TLB yet: the invalidation completes at once.
-      ++devtlb_invalidations_;
+      send_devtlb_invalidation(d);
       return examined;
     case QiType::InterruptEntryCache: {
       ++*ir_.iec_invalidations;

@@ -25,28 +25,12 @@ UnitFeatures default_unit_features(unsigned haw) {
   f.qi = true;
   f.ir = f.eim = f.pi = true;  // interrupt remapping, x2APIC mode, posted interrupts
   f.mhmv = 15;
-  // Not built yet: Device-TLBs.
-  f.dt = false;
+  f.dt = true;  // Device-TLBs (ATS), legacy mode
   f.dwd = f.drd = true;  // draining is immediate here: every request completes inside b_transport
   assign_register_layout(f);
   return f;
 }
 
-namespace {
-
-// Refuses advertised features whose models do not exist yet.
-void refuse_unbuilt(ConfigNode& n, const std::string& key, const UnitFeatures& f) {
-  const struct {
-    bool set;
-    const char* what;
-  } unbuilt[] = {
-      {f.dt, "Device-TLBs (ECAP.DT)"},
-  };
-  for (const auto& u : unbuilt)
-    if (u.set) n.fail(key, fmt::format("{} is not supported yet: its model is not built yet", u.what));
-}
-
-}  // namespace
 
 RemappingUnitParams RemappingUnitParams::from_config(ConfigNode n, unsigned address_width) {
   RemappingUnitParams p;
@@ -65,7 +49,6 @@ RemappingUnitParams RemappingUnitParams::from_config(ConfigNode n, unsigned addr
       n.fail("cap", e.what());
     }
     p.features.haw = static_cast<unsigned>(n.u64("haw", std::min(address_width, 52u), 32, 52));
-    refuse_unbuilt(n, "ecap", p.features);
   } else {
     ConfigNode f = n.child("features");
     UnitFeatures d = default_unit_features(std::min(address_width, 52u));  // VT-d HAW is at most 52
@@ -85,6 +68,7 @@ RemappingUnitParams RemappingUnitParams::from_config(ConfigNode n, unsigned addr
     u.rwbf = f.boolean("rwbf", d.rwbf);
     u.sc = f.boolean("sc", d.sc);
     u.qi = f.boolean("qi", d.qi);
+    u.dt = f.boolean("dt", d.dt);
     u.plmr = f.boolean("plmr", d.plmr);
     u.ir = f.boolean("ir", d.ir);
     u.eim = f.boolean("eim", u.ir && d.eim);
@@ -116,6 +100,8 @@ RemappingUnitParams RemappingUnitParams::from_config(ConfigNode n, unsigned addr
   ConfigNode qi = n.child("qi");
   p.qi_descriptor_cycles = static_cast<unsigned>(qi.u64("descriptor_cycles", p.qi_descriptor_cycles, 0, 1'000'000));
   p.qi_entry_cycles = static_cast<unsigned>(qi.u64("entry_cycles", p.qi_entry_cycles, 0, 1'000'000));
+  p.devtlb_timeout_ps = static_cast<Tick>(
+      qi.real("devtlb_timeout_ns", double(p.devtlb_timeout_ps) / 1000, 1, 1e12) * 1000 + 0.5);
   p.ir_cycles = static_cast<unsigned>(n.u64("ir_cycles", p.ir_cycles, 0, 10000));
   p.context_cache = CacheParams::from_config(n.child("context_cache"), p.context_cache);
   p.iec = CacheParams::from_config(n.child("iec"), p.iec);

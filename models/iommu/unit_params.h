@@ -4,8 +4,7 @@
 // Features come either from named keys (`features: {sagaw: 0xc, ...}`) or from
 // raw register values as Linux prints them (`cap: 0xd2008c40660462`,
 // `ecap: 0xf0205b`); a raw bit whose feature iommusim does not model is refused
-// with the bit's name. Features whose models are not built yet (Device-TLB/ATS)
-// are refused too, with a "not supported yet" error. Scalable mode (SMTS with
+// with the bit's name. Scalable mode (SMTS with
 // FLTS/SLTS/NEST/PASID) is off by default and can be switched on.
 #pragma once
 #include <cstdint>
@@ -29,6 +28,9 @@ struct RemappingUnitParams {
   unsigned walker_slots = 4;     // concurrent table walks
   unsigned qi_descriptor_cycles = 8;  // queued invalidation: each descriptor
   unsigned qi_entry_cycles = 1;       // ... plus each cache entry an invalidation examines
+  // A device-TLB invalidation not completed within this is a time-out (ITE).
+  // PCIe ATS: invalidate completions are due within one minute.
+  Tick devtlb_timeout_ps = 60'000'000'000'000ull;
   unsigned ir_cycles = 2;        // every interrupt request with remapping on, before the IEC
   CacheParams context_cache{64, 0, ReplacementPolicy::Lru, 1};
   CacheParams iec{64, 0, ReplacementPolicy::Lru, 1};  // interrupt entry cache (IRTEs by index)

@@ -7,12 +7,13 @@ namespace iommusim {
 bool TraceDmaSource::next(DmaRequest& out) {
   while (pos_ < records_.size()) {
     const TraceRecord& r = records_[pos_++];
-    if (r.op != TraceOp::DmaR && r.op != TraceOp::DmaW && r.op != TraceOp::Msi) continue;
+    if (r.op != TraceOp::DmaR && r.op != TraceOp::DmaW && r.op != TraceOp::Msi && r.op != TraceOp::Ats) continue;
     out = DmaRequest{};
     out.seq = r.seq;
     out.time = r.time;
     out.write = r.op == TraceOp::DmaW || r.op == TraceOp::Msi;
     out.msi = r.op == TraceOp::Msi;
+    out.ats = r.op == TraceOp::Ats;
     out.data = static_cast<std::uint32_t>(r.data);
     out.addr = r.addr;
     out.size = r.size;

@@ -25,6 +25,7 @@ struct DmaRequest {
   bool translated = false;
   bool from_trace = false; // logged in the transaction log
   bool msi = false;        // an interrupt message: a 4-byte write of `data`
+  bool ats = false;        // ATS translation requests for the pages of [addr, addr + size)
   std::uint32_t data = 0;
 };
 
@@ -35,7 +36,7 @@ class DmaSource {
   virtual bool next(DmaRequest& out) = 0;
 };
 
-// The dma_r / dma_w / msi records of one device, in file order.
+// The dma_r / dma_w / msi / ats records of one device, in file order.
 class TraceDmaSource : public DmaSource {
  public:
   explicit TraceDmaSource(std::vector<TraceRecord> records) : records_(std::move(records)) {}

@@ -22,6 +22,14 @@ EndpointParams EndpointParams::from_config(ConfigNode n) {
   p.clock_mhz = n.real("clock_mhz", p.clock_mhz, 1, 100000);
   p.issue_cycles = static_cast<unsigned>(n.u64("issue_cycles", p.issue_cycles, 0, 1'000'000));
   p.link = LinkParams::from_config(n.child("link"));
+  if (n.has("devtlb")) {
+    ConfigNode d = n.child("devtlb");
+    p.has_devtlb = true;
+    p.invalidation_latency_ps =
+        static_cast<Tick>(d.real("invalidation_latency_ns", double(p.invalidation_latency_ps) / 1000, 0, 1e9) * 1000 + 0.5);
+    p.answers_invalidations = d.boolean("answers_invalidations", p.answers_invalidations);
+    p.devtlb = IotlbParams::from_config(d);
+  }
   return p;
 }
 
@@ -29,6 +37,7 @@ Endpoint::Endpoint(sc_core::sc_module_name name, const EndpointParams& p, StatsR
                    DmaTotals& totals, LocalClock clock, Progress& progress, TxnLog* txn_log)
     : sc_module(name),
       to_link("to_link"),
+      ats_in("ats_in"),
       p_(p),
       totals_(totals),
       clock_(clock),
@@ -45,9 +54,110 @@ Endpoint::Endpoint(sc_core::sc_module_name name, const EndpointParams& p, StatsR
       errors_(stats.counter(std::string(this->name()) + ".errors", "DMAs completed with an error or fault")),
       tag_wait_(stats.counter(std::string(this->name()) + ".tag_wait",
                               "Time TLPs waited for a free tag or posted credit", "Tick")),
+      ats_requests_(stats.counter(std::string(this->name()) + ".ats.translation_requests",
+                                  "ATS translation requests sent (device-TLB misses and trace 'ats' records)")),
+      ats_unsupported_(stats.counter(std::string(this->name()) + ".ats.unsupported",
+                                     "ATS translation requests answered Unsupported Request")),
+      translated_tlps_(stats.counter(std::string(this->name()) + ".ats.translated_tlps",
+                                     "TLPs sent translated (AT = 10b) from the device TLB")),
+      untranslated_fallbacks_(stats.counter(std::string(this->name()) + ".ats.untranslated_fallbacks",
+                                            "TLPs sent untranslated because the translation did not grant the access")),
+      invalidations_(stats.counter(std::string(this->name()) + ".ats.invalidations",
+                                   "ATS invalidate requests received")),
+      entries_invalidated_(stats.counter(std::string(this->name()) + ".ats.entries_invalidated",
+                                         "Device-TLB entries removed by invalidate requests")),
       latency_(stats.histogram(std::string(this->name()) + ".latency",
                                "DMA latency, issue of the first TLP to the last completion (1 Tick = 1 ps)", "Tick")) {
+  if (p.has_devtlb) {
+    devtlb_ = std::make_unique<Iotlb>(p.devtlb, 0x5eed0000u ^ p.bdf.rid());
+    devtlb_lookup_ps_ = period_from_mhz(p.clock_mhz) * p.devtlb.latency_cycles();
+    const std::string n = this->name();
+    stats.formula(n + ".devtlb.hits", "Device-TLB hits", "Count", [this] { return double(devtlb_->hits()); });
+    stats.formula(n + ".devtlb.misses", "Device-TLB misses", "Count", [this] { return double(devtlb_->misses()); });
+  }
+  ats_in.register_b_transport(this, &Endpoint::ats_invalidate);
   SC_THREAD(engine);
+}
+
+Endpoint::AtsResult Endpoint::ats_request(Tick t, Addr addr, PcieAttr attr) {
+  ++ats_requests_;
+  const Tick ready = tags_.acquire(t);
+  tag_wait_ += ready - t;
+  clock_.advance_to(ready);
+  const Tick issued = std::max(ready, now_tick());
+  unsigned char data[8] = {};
+  tlm::tlm_generic_payload trans;
+  trans.set_command(tlm::TLM_READ_COMMAND);
+  trans.set_address(addr & ~Addr(0xfff));
+  trans.set_data_ptr(data);
+  trans.set_data_length(8);
+  trans.set_streaming_width(8);
+  trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  attr.at = AddressType::TranslationRequest;
+  attr.reset_outcome();
+  trans.set_extension(&attr);
+  sc_core::sc_time delay = to_sc_time(issued - now_tick());
+  to_link->b_transport(trans, delay);
+  trans.clear_extension(&attr);
+  const Tick done = now_tick() + to_tick(delay);
+  tags_.occupy_until(done);
+  AtsResult r{issued, done, trans.is_response_ok(), {}, attr.fault_reason};
+  if (r.ok) {
+    std::uint64_t v = 0;
+    for (int i = 7; i >= 0; --i) v = (v << 8) | data[i];
+    r.c = AtsCompletion::decode(v);
+  } else {
+    ++ats_unsupported_;
+  }
+  return r;
+}
+
+Tick Endpoint::translate_tlp(Tick t, bool write, TlpChunk& c, PcieAttr& attr) {
+  t += devtlb_lookup_ps_;
+  Tick ready = 0;
+  IotlbEntry e;
+  bool have = false;
+  if (const IotlbEntry* hit = devtlb_->lookup(0, c.addr, &ready)) {
+    e = *hit;
+    have = true;
+    t = std::max(t, ready);
+  } else {
+    const AtsResult r = ats_request(t, c.addr, attr);
+    t = r.done;
+    if (r.ok && (r.c.r || r.c.w) && !r.c.u) {
+      // The IOMMU answers with 4 KiB, 2 MiB or 1 GiB pages; any other range
+      // is cached as the 4 KiB page asked for.
+      const unsigned shift = (r.c.shift == 21 || r.c.shift == 30) ? r.c.shift : 12;
+      const Addr frame = shift == r.c.shift ? r.c.addr : r.c.addr + ((c.addr & ~Addr(0xfff)) & ((Addr(1) << r.c.shift) - 1));
+      e = IotlbEntry{frame & ~((Addr(1) << shift) - 1), static_cast<std::uint8_t>(shift), r.c.r, r.c.w};
+      devtlb_->insert(0, c.addr, e, t);
+      have = true;
+    }
+  }
+  if (have && (write ? e.w : e.r)) {
+    ++translated_tlps_;
+    c.addr = e.frame | (c.addr & ((Addr(1) << e.shift) - 1));
+    attr.at = AddressType::Translated;
+  } else {
+    ++untranslated_fallbacks_;
+    attr.at = AddressType::Untranslated;
+  }
+  return t;
+}
+
+void Endpoint::ats_invalidate(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+  ++invalidations_;
+  if (devtlb_) {
+    const AtsRange range = decode_ats_range(trans.get_address(), (trans.get_address() >> 11) & 1);
+    entries_invalidated_ += range.shift >= 64 ? devtlb_->invalidate_global()
+                                              : devtlb_->invalidate_pages(0, range.base, range.shift - 12);
+    if (!p_.answers_invalidations) {
+      trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);  // no completion, ever
+      return;
+    }
+    delay += to_sc_time(p_.invalidation_latency_ps);
+  }
+  trans.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
 Endpoint::TlpResult Endpoint::issue_tlp(Tick t, const DmaRequest& req, const TlpChunk& c, PcieAttr& attr) {
@@ -103,7 +213,38 @@ void Endpoint::engine() {
     std::optional<Addr> pa;
     std::uint32_t vector = 0, dest = 0;
     bool delivered = false;
-    for (const TlpChunk& c : split_request(req.addr, req.size, req.write ? p_.mps : p_.mrrs)) {
+    if (req.ats) {
+      // Translation requests for each page of the range (a trace 'ats'
+      // record); completions fill the device TLB.
+      Addr page = req.addr & ~Addr(0xfff);
+      const Addr end = req.addr + std::max<std::uint64_t>(req.size, 1);
+      while (page < end) {
+        const AtsResult r = ats_request(t, page, attr);
+        if (first) {
+          first_issue = r.issued;
+          first = false;
+          if (r.ok && (r.c.r || r.c.w)) pa = r.c.addr | (req.addr & ((Addr(1) << std::min(r.c.shift, 63u)) - 1));
+        }
+        last_done = std::max(last_done, r.done);
+        Addr next = page + 0x1000;
+        if (!r.ok) {
+          ok = false;
+          if (fault_reason == 0) fault_reason = r.fault;
+        } else if ((r.c.r || r.c.w) && devtlb_) {
+          const unsigned shift = (r.c.shift == 21 || r.c.shift == 30) ? r.c.shift : 12;
+          devtlb_->insert(0, page, IotlbEntry{r.c.addr & ~((Addr(1) << shift) - 1), static_cast<std::uint8_t>(shift), r.c.r, r.c.w}, r.done);
+          if (shift > 12) next = (page | ((Addr(1) << shift) - 1)) + 1;
+        }
+        page = next;
+        t = r.issued + issue_gap_ps_;
+      }
+    }
+    const std::vector<TlpChunk> chunks =
+        req.ats ? std::vector<TlpChunk>{} : split_request(req.addr, req.size, req.write ? p_.mps : p_.mrrs);
+    for (const TlpChunk& chunk : chunks) {
+      TlpChunk c = chunk;
+      attr.at = req.translated ? AddressType::Translated : AddressType::Untranslated;
+      if (devtlb_ && !req.translated && !req.msi) t = translate_tlp(t, req.write, c, attr);
       attr.tag = static_cast<std::uint16_t>(tags_.in_use() % p_.tags);
       const TlpResult r = issue_tlp(t, req, c, attr);
       if (first) {
@@ -146,7 +287,7 @@ void Endpoint::engine() {
       row.issue = first_issue;
       row.done = last_done;
       row.source = p_.bdf.str();
-      row.op = req.msi ? TraceOp::Msi : req.write ? TraceOp::DmaW : TraceOp::DmaR;
+      row.op = req.ats ? TraceOp::Ats : req.msi ? TraceOp::Msi : req.write ? TraceOp::DmaW : TraceOp::DmaR;
       row.addr = req.addr;
       row.size = req.size;
       if (req.has_pasid) row.pasid = req.pasid;

@@ -10,6 +10,19 @@
 //
 // Write payload bytes are the low byte of each byte's address (a recognisable
 // pattern in memory dumps).
+//
+// Device TLB (PCIe ATS, chapter 10; optional, `devtlb` in the config): each
+// TLP's page is looked up in the endpoint's address translation cache (an
+// IOTLB-organised cache, one lookup latency of the endpoint clock); a miss
+// sends an ATS translation request (a read with AT = 01b whose completion
+// carries one translation, ats.h) and waits for it. A translation that grants
+// the access turns the TLP into a translated request (AT = 10b, translated
+// address); one that does not (R/W missing, or Unsupported Request) leaves the
+// TLP untranslated, and the IOMMU then translates it (or reports its fault).
+// Invalidate requests from the IOMMU arrive on `ats_in`: the endpoint removes
+// the entries of the range and answers after `invalidation_latency_ns`, or
+// never (`answers_invalidations: false`, to provoke the unit's ITE); an
+// endpoint without a device TLB answers at once.
 #pragma once
 #include <memory>
 #include <string>
@@ -18,6 +31,7 @@
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/multi_passthrough_target_socket.h>
 
 #include "common/bdf.h"
 #include "common/config.h"
@@ -25,6 +39,8 @@
 #include "common/pcie_attr.h"
 #include "common/progress.h"
 #include "common/stats.h"
+#include "iommu/iotlb.h"
+#include "pcie/ats.h"
 #include "pcie/dma_source.h"
 #include "pcie/dma_totals.h"
 #include "pcie/link.h"
@@ -44,6 +60,11 @@ struct EndpointParams {
   double clock_mhz = 250;
   unsigned issue_cycles = 1;     // minimum cycles between two TLPs
   LinkParams link;
+  // Device TLB (ATS). Absent unless the config has a `devtlb` map.
+  bool has_devtlb = false;
+  IotlbParams devtlb;
+  Tick invalidation_latency_ps = 100'000;  // invalidate request to completion
+  bool answers_invalidations = true;
 
   static EndpointParams from_config(ConfigNode n);
 };
@@ -51,6 +72,10 @@ struct EndpointParams {
 class Endpoint : public sc_core::sc_module {
  public:
   tlm_utils::simple_initiator_socket<Endpoint> to_link;
+  // ATS invalidate requests (routed by ID); may stay unbound.
+  tlm_utils::multi_passthrough_target_socket<Endpoint, 32, tlm::tlm_base_protocol_types, 0,
+                                             sc_core::SC_ZERO_OR_MORE_BOUND>
+      ats_in;
 
   Endpoint(sc_core::sc_module_name name, const EndpointParams& p, StatsRegistry& stats, DmaTotals& totals,
            LocalClock clock, Progress& progress, TxnLog* txn_log);
@@ -61,6 +86,7 @@ class Endpoint : public sc_core::sc_module {
   bool has_source() const { return source_ != nullptr; }
 
   const EndpointParams& params() const { return p_; }
+  const Iotlb* devtlb() const { return devtlb_.get(); }
 
  private:
   SC_HAS_PROCESS(Endpoint);
@@ -72,6 +98,18 @@ class Endpoint : public sc_core::sc_module {
   };
   // Issues one TLP no earlier than local time `t`.
   TlpResult issue_tlp(Tick t, const DmaRequest& req, const TlpChunk& c, PcieAttr& attr);
+  // One ATS translation request for the page of `addr`, no earlier than `t`.
+  struct AtsResult {
+    Tick issued, done;
+    bool ok;              // a translation completion came back (else UR)
+    AtsCompletion c;
+    std::uint8_t fault;   // the IOMMU's fault reason with UR
+  };
+  AtsResult ats_request(Tick t, Addr addr, PcieAttr attr);
+  // The device-TLB step before a TLP: may rewrite c.addr and attr.at.
+  // Returns the time the TLP can go.
+  Tick translate_tlp(Tick t, bool write, TlpChunk& c, PcieAttr& attr);
+  void ats_invalidate(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
 
   EndpointParams p_;
   DmaTotals& totals_;
@@ -83,6 +121,8 @@ class Endpoint : public sc_core::sc_module {
   TagPool posted_;
   Tick issue_gap_ps_;
   std::vector<unsigned char> buffer_;
+  std::unique_ptr<Iotlb> devtlb_;
+  Tick devtlb_lookup_ps_ = 0;
 
   Counter& dmas_;
   Counter& bytes_;
@@ -90,6 +130,12 @@ class Endpoint : public sc_core::sc_module {
   Counter& write_tlps_;
   Counter& errors_;
   Counter& tag_wait_;
+  Counter& ats_requests_;
+  Counter& ats_unsupported_;
+  Counter& translated_tlps_;
+  Counter& untranslated_fallbacks_;
+  Counter& invalidations_;
+  Counter& entries_invalidated_;
   Histogram& latency_;
 };
 

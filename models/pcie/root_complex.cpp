@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "common/pcie_attr.h"
 #include "common/sc_time_conv.h"
 
 namespace iommusim {
@@ -22,14 +23,32 @@ RootComplex::RootComplex(sc_core::sc_module_name name, const RootComplexParams& 
       msi_out("msi_out"),
       mmio_in("mmio_in"),
       mmio_out("mmio_out"),
+      ats_in("ats_in"),
+      ats_out("ats_out"),
       latency_ps_(period_from_mhz(p.clock_mhz) * p.latency_cycles),
       dma_requests_(stats.counter(std::string(this->name()) + ".dma_requests", "Upstream DMA requests")),
       msis_(stats.counter(std::string(this->name()) + ".msis", "MSI-window writes (interrupt messages)")),
       mmio_requests_(stats.counter(std::string(this->name()) + ".mmio_requests", "Downstream MMIO requests")),
       master_aborts_(stats.counter(std::string(this->name()) + ".master_aborts",
-                                   "MMIO requests that no window claimed")) {
+                                   "MMIO requests that no window claimed")),
+      ats_invalidations_(stats.counter(std::string(this->name()) + ".ats_invalidations",
+                                       "ATS invalidate requests routed to endpoints")) {
   from_links.register_b_transport(this, &RootComplex::dma);
   mmio_in.register_b_transport(this, &RootComplex::mmio);
+  ats_in.register_b_transport(this, &RootComplex::ats_invalidate);
+}
+
+void RootComplex::ats_invalidate(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+  ++ats_invalidations_;
+  delay += to_sc_time(latency_ps_);
+  const PcieAttr* attr = trans.get_extension<PcieAttr>();
+  const auto it = attr ? ats_targets_.find(attr->requester) : ats_targets_.end();
+  if (it == ats_targets_.end()) {
+    trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return;
+  }
+  ats_out[it->second]->b_transport(trans, delay);
+  if (trans.is_response_ok()) delay += to_sc_time(latency_ps_);  // the completion's way back
 }
 
 void RootComplex::add_mmio_window(Addr base, std::uint64_t size, int port, const std::string& owner) {

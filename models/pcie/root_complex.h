@@ -9,7 +9,14 @@
 // Downstream, host MMIO arrives on `mmio_in` and is routed by address to the
 // window that claims it (register blocks, BARs), each bound to `mmio_out`; an
 // address that no window claims is a master abort (TLM address error).
+//
+// ATS invalidate requests from the remapping unit arrive on `ats_in` and are
+// routed by ID (the PcieAttr requester field names the target function) to
+// the endpoint registered for it; the endpoint's answer (its invalidate
+// completion) comes back through the same call. A request for an ID that no
+// endpoint has is answered Unsupported Request (TLM address error).
 #pragma once
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,6 +27,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
+#include "common/bdf.h"
 #include "common/config.h"
 #include "common/types.h"
 #include "common/stats.h"
@@ -48,12 +56,18 @@ class RootComplex : public sc_core::sc_module {
   tlm_utils::multi_passthrough_initiator_socket<RootComplex, 32, tlm::tlm_base_protocol_types, 0,
                                                 sc_core::SC_ZERO_OR_MORE_BOUND>
       mmio_out;
+  tlm_utils::simple_target_socket<RootComplex> ats_in;
+  tlm_utils::multi_passthrough_initiator_socket<RootComplex, 32, tlm::tlm_base_protocol_types, 0,
+                                                sc_core::SC_ZERO_OR_MORE_BOUND>
+      ats_out;
 
   RootComplex(sc_core::sc_module_name name, const RootComplexParams& p, StatsRegistry& stats);
 
   // Claims [base, base+size) for the target bound as mmio_out[port]. Windows must
   // not overlap (std::logic_error otherwise: the platform builder checks input).
   void add_mmio_window(Addr base, std::uint64_t size, int port, const std::string& owner);
+  // Routes ATS invalidate requests for `bdf` to ats_out[port].
+  void add_ats_target(const Bdf& bdf, int port) { ats_targets_[bdf] = port; }
 
  private:
   struct Window {
@@ -64,13 +78,16 @@ class RootComplex : public sc_core::sc_module {
   };
   void dma(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   void mmio(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  void ats_invalidate(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
 
   Tick latency_ps_;
   std::vector<Window> windows_;
+  std::map<Bdf, int> ats_targets_;
   Counter& dma_requests_;
   Counter& msis_;
   Counter& mmio_requests_;
   Counter& master_aborts_;
+  Counter& ats_invalidations_;
 };
 
 }  // namespace iommusim

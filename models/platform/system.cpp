@@ -22,8 +22,6 @@ const char* needs_model(TraceOp op) {
     case TraceOp::Map:
     case TraceOp::Unmap:
       return "the host driver model";
-    case TraceOp::Ats:
-      return "ATS and device TLBs";
     default:
       return nullptr;
   }
@@ -72,6 +70,7 @@ System::System(sc_core::sc_module_name name, Config& cfg, const Trace* trace, bo
   ic_ = std::make_unique<InterruptController>("ic", stats);
   rc_->msi_out.bind(iommu_->msi_in);
   iommu_->irq_out.bind(ic_->irq_in);
+  iommu_->ats_out.bind(rc_->ats_in);
   rc_->add_mmio_window(up.reg_base, iommu_->register_block_bytes(), 0, up.name);
 
   host_ = std::make_unique<HostCpu>("host", stats, progress, txn_log);
@@ -92,10 +91,18 @@ System::System(sc_core::sc_module_name name, Config& cfg, const Trace* trace, bo
     if (by_bdf.count(ep.bdf))
       ep_node.fail("bdf", fmt::format("{} is used by endpoint '{}'", ep.bdf.str(),
                                       by_bdf[ep.bdf]->params().name));
+    if (ep.has_devtlb && up.features.smts)
+      ep_node.fail("devtlb", fmt::format("a device TLB behind a unit with scalable mode (features.smts) is not "
+                                         "supported yet: ATS in scalable mode is not built yet"));
+    if (ep.has_devtlb && !up.features.dt)
+      ep_node.fail("devtlb", fmt::format("a device TLB needs a remapping unit with Device-TLB support "
+                                         "(ECAP.DT, features.dt), and {} has none", up.name));
     auto link = std::make_unique<Link>((ep.name + "_link").c_str(), ep.link, stats);
     auto e = std::make_unique<Endpoint>(ep.name.c_str(), ep, stats, totals_, clock, progress, txn_log);
     e->to_link.bind(link->from_device);
     link->to_host.bind(rc_->from_links);
+    rc_->ats_out.bind(e->ats_in);
+    rc_->add_ats_target(ep.bdf, static_cast<int>(endpoints_.size()));
     by_bdf[ep.bdf] = e.get();
     by_name[ep.name] = e.get();
     links_.push_back(std::move(link));
@@ -154,6 +161,13 @@ void System::check_trace(const Trace& trace) const {
         throw InputError(fmt::format(
             "{}: pasid needs a remapping unit with requests-with-PASID (features smts and pasid), and {} has none",
             at, iommu_->params().name));
+      if (r.op == TraceOp::Ats) {
+        const auto& e = *std::find_if(endpoints_.begin(), endpoints_.end(),
+                                      [&](const auto& x) { return x->params().bdf == r.source; });
+        if (!e->params().has_devtlb)
+          throw InputError(fmt::format("{}: ats needs a device TLB, and endpoint '{}' has none (platform.endpoints[]."
+                                       "devtlb)", at, e->params().name));
+      }
       if (r.translated && iommu_->params().features.smts)
         throw InputError(fmt::format(
             "{}: at=translated on a scalable-mode unit is not supported yet: it needs ATS, which is not built yet", at));

@@ -163,6 +163,7 @@ struct Bench {
   Probe walk_probe{"walk_probe"};
   Sink sink{"sink"};
   Sink irq_sink{"irq_sink"};  // interrupt messages (fault and invalidation events)
+  Sink ats_sink{"ats_sink"};  // ATS invalidate requests (answered at once)
   Driver drv{"drv"};
   LegacyTables tables;
 
@@ -185,6 +186,7 @@ struct Bench {
     unit.dma_out.bind(sink.in);
     drv.msi.bind(unit.msi_in);
     unit.irq_out.bind(irq_sink.in);
+    unit.ats_out.bind(ats_sink.in);
   }
   // RTADDR, SRTP, TE.
   void enable() {

@@ -91,10 +91,16 @@ TEST_CASE("bad input: configuration files", "[system]") {
       {"an interrupt entry cache whose ways do not divide its entries",
        "platform:\n  iommus:\n    - name: iommu0\n      iec: {entries: 6, ways: 4}\n", "", "",
        "DIR/c.yaml:4: platform.iommus[0].iec.ways: expected a divisor of entries (6), got 4"},
-      {"raw ECAP advertising a model not built yet",
-       "platform:\n  iommus:\n    - name: iommu0\n      cap: 0x8d2078c106f0466\n      ecap: 0xf020df\n", "", "",
-       "DIR/c.yaml:5: platform.iommus[0].ecap: Device-TLBs (ECAP.DT) is not supported yet: its model is not "
-       "built yet"},
+      {"a device TLB behind a unit without Device-TLB support",
+       "platform:\n  iommus:\n    - name: iommu0\n      features: {dt: false}\n  endpoints:\n    - name: nic0\n"
+       "      bdf: \"00:03.0\"\n      devtlb: {entries: 32}\n", "", "",
+       "DIR/c.yaml:8: platform.endpoints[0].devtlb: a device TLB needs a remapping unit with Device-TLB support "
+       "(ECAP.DT, features.dt), and iommu0 has none"},
+      {"a device TLB behind a scalable-mode unit",
+       "platform:\n  iommus:\n    - name: iommu0\n      features: {smts: true}\n  endpoints:\n    - name: nic0\n"
+       "      bdf: \"00:03.0\"\n      devtlb: {entries: 32}\n", "", "",
+       "DIR/c.yaml:8: platform.endpoints[0].devtlb: a device TLB behind a unit with scalable mode (features.smts) is "
+       "not supported yet: ATS in scalable mode is not built yet"},
       {"two remapping units", "platform:\n  iommus: [{name: a}, {name: b, reg_base: 0xfed91000}]\n", "", "",
        "DIR/c.yaml:2: platform.iommus: expected exactly one remapping unit (several units are not supported yet), "
        "got 2"},
@@ -140,8 +146,10 @@ TEST_CASE("bad input: traces", "[system]") {
        "DIR/t.trace:2: mem_w: size must be 1..8, got 9"},
       {"device the platform lacks", kGoodPlatform, hdr + "0 00:05.0 dma_r addr=0 size=64\n", "",
        "DIR/t.trace:2: device 00:05.0 is not in the platform"},
-      {"op whose model is not built yet", "", hdr + "0 00:03.0 ats addr=0x1000 size=4096\n", "",
-       "DIR/t.trace:2: op 'ats' is not supported yet: it needs ATS and device TLBs, which is not built yet"},
+      {"op whose model is not built yet", "", hdr + "0 host map dev=00:03.0 iova=0x1000 pa=0x2000 size=4096 perm=rw\n", "",
+       "DIR/t.trace:2: op 'map' is not supported yet: it needs the host driver model, which is not built yet"},
+      {"ats from a device without a device TLB", "", hdr + "0 00:03.0 ats addr=0x1000 size=4096\n", "",
+       "DIR/t.trace:2: ats needs a device TLB, and endpoint 'ep_00_03_0' has none (platform.endpoints[].devtlb)"},
       {"map before the driver model exists", "", hdr + "0 host map dev=00:03.0 iova=0 pa=0 size=4096 perm=rw\n", "",
        "DIR/t.trace:2: op 'map' is not supported yet: it needs the host driver model, which is not built yet"},
       {"pasid on a unit without requests-with-PASID", "", hdr + "0 00:03.0 dma_r addr=0 size=64 pasid=1\n", "",

@@ -460,7 +460,7 @@ TEST_CASE("pcie: GeneratorParams::from_config errors", "[unit][pcie]") {
 
 // ------------------------------------------------------------------ TraceDmaSource
 
-TEST_CASE("pcie: TraceDmaSource yields only dma_r, dma_w and msi records in order", "[unit][pcie]") {
+TEST_CASE("pcie: TraceDmaSource yields only dma_r, dma_w, msi and ats records in order", "[unit][pcie]") {
   std::vector<TraceRecord> recs;
   auto add = [&](TraceOp op, std::uint64_t seq, Tick time, Addr addr, std::uint64_t size) -> TraceRecord& {
     TraceRecord r;
@@ -493,7 +493,14 @@ TEST_CASE("pcie: TraceDmaSource yields only dma_r, dma_w and msi records in orde
 
   TraceDmaSource src(recs);
   auto out = drain(src);
-  REQUIRE(out.size() == 4);
+  REQUIRE(out.size() == 5);
+  // The ats record: translation requests for its range.
+  CHECK(out[3].seq == 4);
+  CHECK(out[3].ats);
+  CHECK_FALSE(out[3].write);
+  CHECK(out[3].addr == 0x30000);
+  CHECK(out[3].size == 4096);
+  out.erase(out.begin() + 3);
   // The MSI is a 4-byte write of its data.
   CHECK(out[1].seq == 2);
   CHECK(out[1].msi);
@@ -564,11 +571,11 @@ TEST_CASE("pcie: TraceDmaSource resets fields of the output request", "[unit][pc
   CHECK(r.from_trace);
 }
 
-TEST_CASE("pcie: TraceDmaSource with no DMA or MSI records is empty", "[unit][pcie]") {
+TEST_CASE("pcie: TraceDmaSource with no DMA, MSI or ATS records is empty", "[unit][pcie]") {
   std::vector<TraceRecord> recs(3);
   recs[0].op = TraceOp::MmioW;
   recs[1].op = TraceOp::MemR;
-  recs[2].op = TraceOp::Ats;
+  recs[2].op = TraceOp::Map;
   TraceDmaSource src(recs);
   DmaRequest r;
   CHECK_FALSE(src.next(r));
