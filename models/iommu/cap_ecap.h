@@ -17,7 +17,7 @@ namespace iommusim {
 
 struct UnitFeatures {
   // --- VER_REG (11.4.1). 0 = derived: 1.0 for a legacy-only unit (what the
-  // Xeon in data/dmar-boot-log-8unit.txt reports), 6.0 when SMTS is set (what a
+  // Xeon in tb/data/dmar-boot-log-8unit.txt reports), 6.0 when SMTS is set (what a
   // scalable-mode Xeon reports: "ver 6:0 cap 9ed008c40780466 ecap 3ee9e86f050df").
   unsigned ver_major = 0, ver_minor = 0;
 

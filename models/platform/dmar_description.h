@@ -36,7 +36,8 @@ struct DmarDeviceScope {
     std::uint8_t function = 0;  // 3 bits
     bool operator==(const Hop& o) const { return device == o.device && function == o.function; }
   };
-  std::vector<Hop> path;  // at least one hop
+  std::vector<Hop> path;  // at least one hop in an ACPI table; empty (and start_bus 0)
+                          // from a boot log, which prints only I/O APIC / HPET ids
 };
 
 // DMA Remapping Hardware Unit Definition (8.3).
