@@ -21,7 +21,7 @@ EndpointParams EndpointParams::from_config(ConfigNode n) {
   p.mrrs = static_cast<unsigned>(n.pow2("mrrs", p.mrrs, 128, 4096));
   p.clock_mhz = n.real("clock_mhz", p.clock_mhz, 1, 100000);
   p.issue_cycles = static_cast<unsigned>(n.u64("issue_cycles", p.issue_cycles, 0, 1'000'000));
-  p.link = LinkParams::from_config(n.child("link"));
+  p.link = LinkParams::from_config(n.child("link"), p.mps);
   if (n.has("devtlb")) {
     ConfigNode d = n.child("devtlb");
     p.has_devtlb = true;

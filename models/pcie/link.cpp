@@ -1,5 +1,6 @@
 #include "pcie/link.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -8,57 +9,122 @@
 
 namespace iommusim {
 
-LinkParams LinkParams::from_config(ConfigNode n) {
+namespace {
+
+std::uint32_t interval(ConfigNode& n, const std::string& key, std::uint32_t def) {
+  const auto v = n.u64(key, def, 0, kMaxInterval);
+  if (v != 0 && v < kMinInterval)
+    n.fail(key, fmt::format("expected 0 (none) or {}..{} bytes, got {}", kMinInterval, kMaxInterval, v));
+  return static_cast<std::uint32_t>(v);
+}
+
+}  // namespace
+
+LinkParams LinkParams::from_config(ConfigNode n, unsigned mps) {
   LinkParams p;
-  p.bytes_per_ns = n.real("bytes_per_ns", p.bytes_per_ns, 0.001, 1e6);
-  p.latency_ps = static_cast<Tick>(std::llround(n.real("latency_ns", p.latency_ps / 1000.0, 0, 1e9) * 1000));
-  p.tlp_overhead_bytes = static_cast<unsigned>(n.u64("tlp_overhead_bytes", p.tlp_overhead_bytes, 0, 256));
+  LinkConfig& c = p.timing;
+  c.mps = mps;
+  c.generation = static_cast<unsigned>(n.u64("generation", c.generation, 1, 5));
+  c.width = static_cast<unsigned>(n.u64("width", c.width, 1, 32));
+  if (!valid_width(c.width)) n.fail("width", fmt::format("expected 1, 2, 4, 8, 12, 16 or 32 lanes, got {}", c.width));
+  c.rcb = static_cast<unsigned>(n.u64("rcb", c.rcb, 64, 128));
+  if (c.rcb != 64 && c.rcb != 128) n.fail("rcb", fmt::format("expected 64 or 128 bytes, got {}", c.rcb));
+  c.cpl_split = n.choice("cpl_split", "mps", {"mps", "rcb"}) == "rcb" ? CplSplit::Rcb : CplSplit::Mps;
+  c.ecrc = n.boolean("ecrc", c.ecrc);
+  c.always_4dw = n.boolean("always_4dw", c.always_4dw);
+  c.latency_ps = static_cast<Tick>(std::llround(n.real("latency_ns", c.latency_ps / 1000.0, 0, 1e9) * 1000));
+  const std::uint32_t limit = ack_limit_symbols(c.generation, c.width, c.mps);
+  c.ack_interval = interval(n, "ack_interval", limit);
+  c.fc_interval = interval(n, "fc_interval", limit);
+  c.skp_interval = interval(n, "skp_interval", c.skp_interval);
+  c.dllp_direction =
+      n.choice("dllp_direction", "same", {"same", "opposite"}) == "opposite" ? DllpDirection::Opposite : DllpDirection::Same;
   return p;
 }
 
-Tick LinkParams::serialize_ps(std::uint64_t bytes) const {
-  return static_cast<Tick>(std::ceil(static_cast<double>(bytes) * 1000.0 / bytes_per_ns - 1e-9));
+Link::Direction::Direction(const std::string& prefix, const char* dir, StatsRegistry& stats, const LinkConfig& c)
+    : meter(c),
+      tlps(stats.counter(fmt::format("{}.{}_tlps", prefix, dir), fmt::format("TLPs sent {}stream", dir))),
+      dllps(stats.counter(fmt::format("{}.{}_dllps", prefix, dir),
+                          fmt::format("ACK and UpdateFC DLLPs sent {}stream", dir))),
+      skps(stats.counter(fmt::format("{}.{}_skps", prefix, dir), fmt::format("SKP ordered sets sent {}stream", dir))),
+      bytes(stats.counter(fmt::format("{}.{}_bytes", prefix, dir),
+                          fmt::format("Bytes on the wire {}stream (TLPs with overhead, DLLPs, SKPs)", dir), "Byte")),
+      payload(stats.counter(fmt::format("{}.{}_payload_bytes", prefix, dir),
+                            fmt::format("Data bytes carried by TLPs {}stream", dir), "Byte")),
+      busy(stats.counter(fmt::format("{}.{}_busy", prefix, dir),
+                         fmt::format("Time the {}stream direction was serializing", dir), "Tick")) {
+  stats.formula(fmt::format("{}.{}_utilisation", prefix, dir),
+                fmt::format("{}_busy / max(simulated time, end of the last {}stream reservation)", dir, dir), "Ratio",
+                [this] {
+                  const Tick span = std::max(now_tick(), line.busy_until());
+                  return span ? static_cast<double>(busy.value()) / static_cast<double>(span) : 0.0;
+                });
 }
 
-Link::Direction::Direction(const std::string& prefix, const char* dir, StatsRegistry& stats)
-    : tlps(stats.counter(fmt::format("{}.{}_tlps", prefix, dir), fmt::format("TLPs sent {}stream", dir))),
-      bytes(stats.counter(fmt::format("{}.{}_bytes", prefix, dir),
-                          fmt::format("Bytes on the wire {}stream (with overhead)", dir), "Byte")),
-      busy(stats.counter(fmt::format("{}.{}_busy", prefix, dir),
-                         fmt::format("Time the {}stream direction was serializing", dir), "Tick")) {}
-
-Tick Link::Direction::send(Tick earliest, std::uint64_t n, const LinkParams& p) {
-  const Tick ser = p.serialize_ps(n);
-  const Tick start = line.reserve(earliest, ser);
-  ++tlps;
-  bytes += n;
+Tick Link::Direction::count_overhead(unsigned count, unsigned each_bytes, Counter& counter, const LinkTiming& t) {
+  const Tick ser = t.serialize_ps(each_bytes) * count;
+  counter += count;
+  bytes += std::uint64_t{count} * each_bytes;
   busy += ser;
-  return start + ser + p.latency_ps;
+  return ser;
 }
 
 Link::Link(sc_core::sc_module_name name, const LinkParams& p, StatsRegistry& stats)
     : sc_module(name),
       from_device("from_device"),
       to_host("to_host"),
-      p_(p),
-      up_(this->name(), "up", stats),
-      down_(this->name(), "down", stats) {
+      t_(p.timing),
+      up_(this->name(), "up", stats, p.timing),
+      down_(this->name(), "down", stats, p.timing) {
   from_device.register_b_transport(this, &Link::b_transport);
+}
+
+Tick Link::send(Direction& d, Direction& other, Tick earliest, std::uint64_t wire, std::uint32_t payload) {
+  const Tick ser = t_.serialize_ps(wire);
+  // DLLPs owed to this direction by the other one's TLPs go out just before
+  // this TLP, in the same reservation.
+  const Tick start = d.line.reserve(earliest, d.owed_ps + ser) + d.owed_ps;
+  d.owed_ps = 0;
+  const Tick end = start + ser;
+  ++d.tlps;
+  d.bytes += wire;
+  d.payload += payload;
+  d.busy += ser;
+
+  const DllpMeter::Due due = d.meter.on_tlp(wire);
+  Tick after = d.count_overhead(due.skps, kSkpBytes, d.skps, t_);
+  if (t_.config().dllp_direction == DllpDirection::Opposite)
+    other.owed_ps += other.count_overhead(due.acks + due.fcs, kDllpBytes, other.dllps, t_);
+  else
+    after += d.count_overhead(due.acks + due.fcs, kDllpBytes, d.dllps, t_);
+  // SKPs (and DLLPs on this direction) right after the TLP.
+  if (after) d.line.reserve(end, after);
+  return end + t_.config().latency_ps;
 }
 
 void Link::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
   const Tick now = now_tick();
   const bool write = trans.is_write();
-  const std::uint64_t len = trans.get_data_length();
+  const Addr addr = trans.get_address();
+  const auto len = static_cast<std::uint32_t>(trans.get_data_length());
 
-  delay = to_sc_time(up_.send(now + to_tick(delay), p_.tlp_overhead_bytes + (write ? len : 0), p_) - now);
+  const std::uint64_t wire = write ? t_.write_wire_bytes(addr, len) : t_.read_request_wire_bytes(addr);
+  delay = to_sc_time(send(up_, down_, now + to_tick(delay), wire, write ? len : 0) - now);
   to_host->b_transport(trans, delay);
   if (write) return;  // posted: no completion TLP
 
-  // Read completion (with data when successful; a completion without data for
-  // Unsupported Request / Completer Abort).
-  const std::uint64_t cpl_bytes = p_.tlp_overhead_bytes + (trans.is_response_ok() ? len : 0);
-  delay = to_sc_time(down_.send(now + to_tick(delay), cpl_bytes, p_) - now);
+  // Read completions, from when the data is back; a failed read gets one
+  // completion without data (Unsupported Request / Completer Abort).
+  const Tick ready = now + to_tick(delay);
+  Tick done = ready;
+  if (trans.is_response_ok()) {
+    for (std::uint32_t n : t_.completion_split(addr, len))
+      done = std::max(done, send(down_, up_, ready, t_.completion_wire_bytes(n), n));
+  } else {
+    done = send(down_, up_, ready, t_.completion_wire_bytes(0), 0);
+  }
+  delay = to_sc_time(done - now);
 }
 
 }  // namespace iommusim

@@ -1,12 +1,30 @@
-// PCIe link, first version: per-direction serialization at a fixed byte rate
-// plus a fixed one-way latency; every TLP carries a configured overhead (header,
-// sequence number, LCRC, framing). The TLP-level model with generations, widths,
-// encodings, DLLPs and read-completion boundaries replaces this later.
+// PCIe link: a thin SystemC shell over the TLP-level timing of link_timing.h.
 //
-// Upstream, a memory read request TLP occupies the link for its header only; a
-// posted write for header + payload. The completion of a read (header +
-// data) then occupies the downstream direction. A request that arrives while a
-// direction is busy waits for it (ResourceTimeline).
+// Each direction (upstream: requests and write data; downstream: read
+// completions) is a ResourceTimeline on which TLPs, DLLPs and SKP ordered sets
+// are serialized; a request that arrives while a direction is busy waits for
+// it. Per request:
+//   * the request TLP (a memory read request, or a posted write with its data)
+//     is serialized upstream and reaches the root complex `latency` later;
+//   * a posted write returns when the root complex reports it performed;
+//   * a read's completions (split at the read completion boundary, see
+//     LinkTiming::completion_split) are serialized downstream from the time
+//     the data came back, one after the other; the read is done when the last
+//     completion has arrived, `latency` after its serialization. A failed read
+//     gets one completion without data.
+//   * the ACK/UpdateFC DLLPs and SKP ordered sets the TLPs owe (DllpMeter)
+//     are serialized right after the TLP that made them due, on the same
+//     direction; with `dllp_direction: opposite` the DLLPs are owed to the
+//     other direction instead and go out there just before its next TLP, in
+//     the same reservation (a DLLP booked on its own at a later time would
+//     split an idle gap into pieces too short for a TLP). A direction that
+//     never sends another TLP sends them in idle time: counted in the
+//     statistics, delaying nothing.
+//
+// MPS and MRRS are the endpoint's (`mps`, `mrrs` of the endpoint: its Device
+// Control register, the one place they are configured): the endpoint splits
+// requests with them and passes MPS to its link, which needs it for
+// completions and for the default DLLP intervals.
 #pragma once
 #include <systemc>
 #include <tlm>
@@ -16,17 +34,15 @@
 #include "common/config.h"
 #include "common/resource_timeline.h"
 #include "common/stats.h"
+#include "pcie/link_timing.h"
 
 namespace iommusim {
 
 struct LinkParams {
-  double bytes_per_ns = 7.877;          // PCIe Gen3 x8: 8 GT/s * 8 lanes * 128/130 / 8 bits
-  Tick latency_ps = 50'000;             // one-way PHY + wire latency
-  unsigned tlp_overhead_bytes = 24;     // 4DW header 16 + seq 2 + LCRC 4 + framing 2
+  LinkConfig timing;
 
-  static LinkParams from_config(ConfigNode n);
-  // Time to serialize `bytes` on one direction, rounded up to whole ps.
-  Tick serialize_ps(std::uint64_t bytes) const;
+  // Reads the `link` map of an endpoint; `mps` is the endpoint's.
+  static LinkParams from_config(ConfigNode n, unsigned mps);
 };
 
 class Link : public sc_core::sc_module {
@@ -36,23 +52,35 @@ class Link : public sc_core::sc_module {
 
   Link(sc_core::sc_module_name name, const LinkParams& p, StatsRegistry& stats);
 
+  const LinkTiming& timing() const { return t_; }
+
  private:
-  // One direction of the link: its serialization timeline and statistics.
+  // One direction of the link: its serialization timeline, DLLP meter and
+  // statistics.
   struct Direction {
-    Direction(const std::string& prefix, const char* dir, StatsRegistry& stats);
-    // Sends a TLP of `bytes` (overhead included) no earlier than `earliest`;
-    // returns when its last byte arrives at the other end.
-    Tick send(Tick earliest, std::uint64_t bytes, const LinkParams& p);
+    Direction(const std::string& prefix, const char* dir, StatsRegistry& stats, const LinkConfig& c);
+    // Counts `count` DLLPs or SKPs of `each_bytes` in the statistics and
+    // returns their serialization time.
+    Tick count_overhead(unsigned count, unsigned each_bytes, Counter& counter, const LinkTiming& t);
 
     ResourceTimeline line;
+    DllpMeter meter;
+    Tick owed_ps = 0;  // DLLPs owed by the other direction, not yet sent
     Counter& tlps;
+    Counter& dllps;
+    Counter& skps;
     Counter& bytes;
+    Counter& payload;
     Counter& busy;
   };
 
+  // Sends a TLP of `wire` bytes carrying `payload` data bytes on `d` no earlier
+  // than `earliest`, with the DLLPs and SKPs it makes due; returns when its
+  // last byte arrives at the other end.
+  Tick send(Direction& d, Direction& other, Tick earliest, std::uint64_t wire, std::uint32_t payload);
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
 
-  LinkParams p_;
+  LinkTiming t_;
   Direction up_;
   Direction down_;
 };

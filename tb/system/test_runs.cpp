@@ -49,16 +49,21 @@ TEST_CASE("run: same config and seed give byte-identical stats", "[system]") {
 }
 
 // The expected log follows from the default parameters (DDR4-3200 22-22-22 at
-// 0.625 ns, tCWL 16, tBURST 4; root complex 10 ns each way; link 7.877 B/ns,
-// 50 ns, 24 B per TLP; endpoint 250 MHz, one TLP per cycle):
+// 0.625 ns, tCWL 16, tBURST 4; root complex 10 ns each way; endpoint 250 MHz,
+// one TLP per cycle; link Gen3 x8, 50 ns: 126.953125 ps per byte, rounded up
+// per TLP, 8 B of framing, sequence number and LCRC per TLP, 3 DW headers
+// below 4 GiB, completions split at MPS 256; docs/models/pcie.md):
 //   0 mem_w  bank closed: ACT 0, WR at 22 cyc, data 38..42 cyc       -> 26.25 ns
 //   1 mem_r  issued when 0 is done (26.25 ns = 42 cyc), row hit:
 //            data 64..68 cyc                                          -> 42.5 ns
-//   2 dma_r  up 24 B: 3.047 ns + 50 + RC 10 -> memory at 163.047 ns, row hit
-//            data at +13.75, done 179.297; RC 10; down 88 B: 11.172 + 50 -> 250.469 ns
-//   3 dma_w  one issue cycle after 2 (104 ns); up 280 B: 35.547 + 50 + 10
-//            -> memory at 199.547 ns; 4 bursts over 2 channels, the last
-//            (channel 1, after an ACT) ends at                        -> 228.297 ns
+//   2 dma_r  up 12 + 8 = 20 B: 2.540 ns + 50 + RC 10 -> memory at 162.540 ns,
+//            row hit, done 178.790; RC 10; down one completion of
+//            12 + 64 + 8 = 84 B: 10.665 + 50                          -> 249.455 ns
+//   3 dma_w  one issue cycle after 2 (104 ns); up 12 + 256 + 8 = 276 B:
+//            35.040 + 50 + 10 -> memory at 199.040 ns; 4 bursts over 2
+//            channels, the last (channel 1, after an ACT) ends at     -> 227.790 ns
+//            (no DLLP is due before it: an ACK and an UpdateFC are due
+//            every 186.47 TLP bytes, so the first two follow this TLP)
 //   4 mmio_r VER of the remapping unit at 0xfed90000 (1.0 = 0x10): RC 10 ns,
 //            one register cycle (1 ns), RC 10 ns back                  -> 221 ns
 // Translation is off (GSTS.TES = 0 at reset), so DMA passes untranslated.
@@ -226,7 +231,12 @@ TEST_CASE("run: interrupt messages and the fault event reach the interrupt contr
   CHECK(stats["system.ic.vector_41.count"] == 1);
   CHECK(stats["system.ic.vector_22.count"] == 1);
   CHECK(stats["system.ic.vector_51.count"] == 1);
-  CHECK(stats["system.ic.vector_51.last_arrival"] == 1096.047);  // when the fault was found
+  // When the fault was found: the DMA read at 1000 ns is a 20 B request
+  // (3 DW header + 8) on Gen3 x8, 2.540 ns, then 50 ns of link latency, the
+  // root complex's 10 ns, and 33 ns in the remapping unit until the fault
+  // (its root-entry read; not changed by the link); the two MSIs before it
+  // (24 B each) made no DLLP due.
+  CHECK(stats["system.ic.vector_51.last_arrival"] == 1095.54);
   CHECK(stats["system.iommu0.fault_events"] == 1);
   fs::remove_all(out);
 }
