@@ -112,7 +112,10 @@ Endpoint::AtsResult Endpoint::ats_request(Tick t, Addr addr, PcieAttr attr) {
   return r;
 }
 
-Tick Endpoint::translate_tlp(Tick t, bool write, TlpChunk& c, PcieAttr& attr) {
+Tick Endpoint::translate_tlp(Tick t, bool write, TlpChunk& c, PcieAttr& attr, Tick& ats_issued) {
+  // The lookup sees the device TLB as it is at time t (invalidations that
+  // arrived before then included): catch up with t first.
+  clock_.advance_to(t);
   t += devtlb_lookup_ps_;
   Tick ready = 0;
   IotlbEntry e;
@@ -123,6 +126,7 @@ Tick Endpoint::translate_tlp(Tick t, bool write, TlpChunk& c, PcieAttr& attr) {
     t = std::max(t, ready);
   } else {
     const AtsResult r = ats_request(t, c.addr, attr);
+    ats_issued = r.issued;
     t = r.done;
     if (r.ok && (r.c.r || r.c.w) && !r.c.u) {
       // The IOMMU answers with 4 KiB, 2 MiB or 1 GiB pages; any other range
@@ -244,11 +248,14 @@ void Endpoint::engine() {
     for (const TlpChunk& chunk : chunks) {
       TlpChunk c = chunk;
       attr.at = req.translated ? AddressType::Translated : AddressType::Untranslated;
-      if (devtlb_ && !req.translated && !req.msi) t = translate_tlp(t, req.write, c, attr);
+      Tick ats_issued = 0;  // a translation request's issue time (device-TLB miss)
+      if (devtlb_ && !req.translated && !req.msi) t = translate_tlp(t, req.write, c, attr, ats_issued);
       attr.tag = static_cast<std::uint16_t>(tags_.in_use() % p_.tags);
       const TlpResult r = issue_tlp(t, req, c, attr);
       if (first) {
-        first_issue = r.issued;
+        // A DMA starts with its first TLP, or with the translation request
+        // that TLP needed.
+        first_issue = ats_issued ? ats_issued : r.issued;
         if (attr.reached_memory) pa = attr.memory_addr;
         first = false;
       }

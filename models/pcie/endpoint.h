@@ -107,8 +107,9 @@ class Endpoint : public sc_core::sc_module {
   };
   AtsResult ats_request(Tick t, Addr addr, PcieAttr attr);
   // The device-TLB step before a TLP: may rewrite c.addr and attr.at.
-  // Returns the time the TLP can go.
-  Tick translate_tlp(Tick t, bool write, TlpChunk& c, PcieAttr& attr);
+  // Returns the time the TLP can go; `ats_issued` receives the issue time of
+  // the translation request a miss sent (left alone on a hit).
+  Tick translate_tlp(Tick t, bool write, TlpChunk& c, PcieAttr& attr, Tick& ats_issued);
   void ats_invalidate(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
 
   EndpointParams p_;

@@ -124,6 +124,35 @@ struct Driver : sc_core::sc_module {
     return {now_tick() + to_tick(d), t.is_response_ok(), attr.fault_reason};
   }
 
+  struct AtsResult {
+    Tick done;
+    bool ok;                  // a completion (else Unsupported Request)
+    std::uint8_t fault;       // recorded fault reason with UR
+    std::uint64_t completion; // the translation completion data entry
+  };
+  // An ATS translation request (AT = 01b, an 8-byte read) at absolute time `at`.
+  AtsResult translate_at(Tick at, std::uint16_t rid, Addr addr) {
+    unsigned char buf[8] = {};
+    PcieAttr attr;
+    attr.requester.bus = static_cast<std::uint8_t>(rid >> 8);
+    attr.requester.dev = static_cast<std::uint8_t>((rid >> 3) & 0x1f);
+    attr.requester.fn = static_cast<std::uint8_t>(rid & 7);
+    attr.at = AddressType::TranslationRequest;
+    tlm::tlm_generic_payload t;
+    t.set_command(tlm::TLM_READ_COMMAND);
+    t.set_address(addr);
+    t.set_data_ptr(buf);
+    t.set_data_length(8);
+    t.set_streaming_width(8);
+    t.set_extension(&attr);
+    sc_core::sc_time d = to_sc_time(at - now_tick());
+    dma->b_transport(t, d);
+    t.clear_extension(&attr);
+    std::uint64_t v = 0;
+    for (int i = 7; i >= 0; --i) v = (v << 8) | buf[i];
+    return {now_tick() + to_tick(d), t.is_response_ok(), attr.fault_reason, v};
+  }
+
   struct MsiResult {
     Tick done;
     bool ok;

@@ -221,6 +221,37 @@ TEST_CASE("run: interrupt remapping from a trace gives the expected log", "[syst
   fs::remove_all(out);
 }
 
+// ATS end to end (traces/examples/ats.trace explains each record): device-TLB
+// misses send translation requests, hits send translated TLPs, a write the
+// translation does not allow falls back to an untranslated request that the
+// unit blocks (0x5), a stale device-TLB entry is used until the IOTLB and the
+// device TLB are invalidated, an invalidation for a missing function raises
+// ICE and one the endpoint never answers ITE.
+TEST_CASE("run: ATS and device TLBs from a trace give the expected log", "[system]") {
+  const std::string out = temp_dir();
+  auto r = run_cli("run configs/examples/ats.yaml --txn-log " + out + "/log.csv --out " + out);
+  REQUIRE(r.status == 0);
+  CHECK(slurp(out + "/log.csv") == slurp(source_dir() + "/traces/examples/ats.expected.csv"));
+  auto stats = nlohmann::json::parse(slurp(out + "/stats.json"))["stats"];
+  // Misses: the first read, the read-only write, the read after the
+  // invalidation; hits: the second read, the 2 MiB read, the stale read; the
+  // two 'ats' records send requests without a lookup.
+  CHECK(stats["system.nic0.ats.translation_requests"] == 5);
+  CHECK(stats["system.nic0.devtlb.hits"] == 3);
+  CHECK(stats["system.nic0.devtlb.misses"] == 3);
+  CHECK(stats["system.nic0.ats.translated_tlps"] == 5);
+  CHECK(stats["system.nic0.ats.untranslated_fallbacks"] == 1);
+  CHECK(stats["system.nic0.ats.entries_invalidated"] == 1);
+  CHECK(stats["system.dead0.ats.invalidations"] == 1);
+  CHECK(stats["system.iommu0.ats.translation_requests"] == 5);
+  CHECK(stats["system.iommu0.ats.no_access"] == 1);
+  CHECK(stats["system.iommu0.devtlb_invalidations"] == 3);
+  CHECK(stats["system.iommu0.devtlb_completion_errors"] == 1);
+  CHECK(stats["system.iommu0.devtlb_timeouts"] == 1);
+  CHECK(stats["system.iommu0.faults_reason_05"] == 1);
+  fs::remove_all(out);
+}
+
 TEST_CASE("run: interrupt messages and the fault event reach the interrupt controller", "[system]") {
   const std::string out = temp_dir();
   auto r = run_cli("run --trace traces/examples/msi.trace --txn-log " + out + "/log.csv --out " + out);
