@@ -258,18 +258,31 @@ void Config::apply_override(const std::string& assignment) {
   state_->overridden.insert(canon);
 }
 
-void Config::append(const std::string& list_path,
-                    const std::vector<std::pair<std::string, std::string>>& fields) {
-  YAML::Node cur = state_->doc;
+namespace {
+
+// Appends `e` to the list at dotted `list_path` in `doc`, creating it.
+void push_to_list(YAML::Node doc, const std::string& list_path, const YAML::Node& e) {
+  YAML::Node cur = doc;
   for (const std::string& p : split_dots(list_path)) {
     if (!cur[p]) cur[p] = YAML::Node(YAML::NodeType::Map);
     YAML::Node next = cur[p];
     cur.reset(next);
   }
   if (!cur.IsSequence()) cur = YAML::Node(YAML::NodeType::Sequence);
+  cur.push_back(e);
+}
+
+}  // namespace
+
+void Config::append(const std::string& list_path,
+                    const std::vector<std::pair<std::string, std::string>>& fields) {
   YAML::Node e(YAML::NodeType::Map);
   for (const auto& [k, v] : fields) e[k] = v;
-  cur.push_back(e);
+  push_to_list(state_->doc, list_path, e);
+}
+
+void Config::append_yaml(const std::string& list_path, const std::string& yaml) {
+  push_to_list(state_->doc, list_path, YAML::Load(yaml));
 }
 
 ConfigNode Config::root() { return ConfigNode(state_, state_->doc, ""); }
@@ -443,6 +456,23 @@ std::vector<ConfigNode> ConfigNode::list(const std::string& key) {
     std::string p = fmt::format("{}[{}]", key_path(key), i);
     if (!e.IsMap()) fail(key, fmt::format("element {}: expected a map, got {}", i, type_name(e)));
     out.push_back(ConfigNode(state_, e, p));
+  }
+  return out;
+}
+
+std::vector<std::string> ConfigNode::str_list(const std::string& key) {
+  state_->consumed.insert(key_path(key));
+  const YAML::Node& cn = node_;
+  YAML::Node v = cn[key];
+  std::vector<std::string> out;
+  if (!v || v.IsNull()) {
+    node_[key] = YAML::Node(YAML::NodeType::Sequence);
+    return out;
+  }
+  if (!v.IsSequence()) fail(key, fmt::format("expected a list, got {}", type_name(v)));
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (!v[i].IsScalar()) fail(key, fmt::format("element {}: expected a string, got {}", i, type_name(v[i])));
+    out.push_back(v[i].Scalar());
   }
   return out;
 }

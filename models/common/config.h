@@ -46,6 +46,10 @@ class Config {
   // Appends a map of string fields to the list at dotted `list_path` (created if
   // absent); used to add components the run derives (a trace's endpoints).
   void append(const std::string& list_path, const std::vector<std::pair<std::string, std::string>>& fields);
+  // Appends one element, given as YAML text (a map), to the list at
+  // `list_path`; for derived components with nested keys (units imported from
+  // a DMAR table).
+  void append_yaml(const std::string& list_path, const std::string& yaml);
 
   ConfigNode root();
 
@@ -97,6 +101,8 @@ class ConfigNode {
   ConfigNode child(const std::string& key);
   // Child sequence of maps (empty if absent).
   std::vector<ConfigNode> list(const std::string& key);
+  // Child sequence of strings (empty if absent, written back as []).
+  std::vector<std::string> str_list(const std::string& key);
 
   // Error at this node or at one of its keys: "FILE:LINE: PATH.KEY: MSG".
   [[noreturn]] void fail(const std::string& key, const std::string& msg) const;

@@ -37,8 +37,6 @@ RemappingUnitParams RemappingUnitParams::from_config(ConfigNode n, unsigned addr
   p.name = n.instance_name("name", "iommu0");
   p.reg_base = n.u64("reg_base", p.reg_base, 0, (1ull << address_width) - 1);
   if (p.reg_base & 0xfff) n.fail("reg_base", fmt::format("expected a 4 KiB aligned address, got {:#x}", p.reg_base));
-  const std::string scope = n.choice("scope", "all", {"all"});
-  (void)scope;  // device scopes per unit come with multi-unit platforms
 
   if (n.has("cap") || n.has("ecap")) {
     if (!n.has("cap") || !n.has("ecap")) n.fail(n.has("cap") ? "cap" : "ecap", "cap and ecap must be given together");

@@ -21,6 +21,8 @@ RootComplex::RootComplex(sc_core::sc_module_name name, const RootComplexParams& 
       from_links("from_links"),
       to_memory("to_memory"),
       msi_out("msi_out"),
+      unremapped_memory("unremapped_memory"),
+      unremapped_irq("unremapped_irq"),
       mmio_in("mmio_in"),
       mmio_out("mmio_out"),
       ats_in("ats_in"),
@@ -32,13 +34,15 @@ RootComplex::RootComplex(sc_core::sc_module_name name, const RootComplexParams& 
       master_aborts_(stats.counter(std::string(this->name()) + ".master_aborts",
                                    "MMIO requests that no window claimed")),
       ats_invalidations_(stats.counter(std::string(this->name()) + ".ats_invalidations",
-                                       "ATS invalidate requests routed to endpoints")) {
+                                       "ATS invalidate requests routed to endpoints")),
+      unremapped_(stats.counter(std::string(this->name()) + ".unremapped",
+                                "Upstream requests from devices outside every remapping unit's scope")) {
   from_links.register_b_transport(this, &RootComplex::dma);
   mmio_in.register_b_transport(this, &RootComplex::mmio);
   ats_in.register_b_transport(this, &RootComplex::ats_invalidate);
 }
 
-void RootComplex::ats_invalidate(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+void RootComplex::ats_invalidate(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
   ++ats_invalidations_;
   delay += to_sc_time(latency_ps_);
   const PcieAttr* attr = trans.get_extension<PcieAttr>();
@@ -59,16 +63,33 @@ void RootComplex::add_mmio_window(Addr base, std::uint64_t size, int port, const
   windows_.push_back({base, size, port, owner});
 }
 
+int RootComplex::route_of(const tlm::tlm_generic_payload& trans) const {
+  const PcieAttr* attr = trans.get_extension<PcieAttr>();
+  if (!attr) return default_route_;
+  const auto it = routes_.find(attr->requester);
+  return it == routes_.end() ? default_route_ : it->second;
+}
+
 void RootComplex::dma(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
   ++dma_requests_;
   delay += to_sc_time(latency_ps_);
   const Addr a = trans.get_address();
-  if (trans.is_write() && a >= kMsiBase && a <= kMsiLimit) {
-    ++msis_;
-    msi_out->b_transport(trans, delay);
+  const int unit = route_of(trans);
+  const bool msi = trans.is_write() && a >= kMsiBase && a <= kMsiLimit;
+  MultiOut& out = unit < 0 ? (msi ? unremapped_irq : unremapped_memory) : (msi ? msi_out : to_memory);
+  const int port = unit < 0 ? 0 : unit;
+  if (unit < 0) ++unremapped_;
+  if (port >= static_cast<int>(out.size())) {
+    // (The platform builder binds every route it sets.)
+    trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return;
   }
-  to_memory->b_transport(trans, delay);
+  if (msi) {
+    ++msis_;
+    out[port]->b_transport(trans, delay);
+    return;
+  }
+  out[port]->b_transport(trans, delay);
   if (trans.is_read()) delay += to_sc_time(latency_ps_);
 }
 

@@ -1,10 +1,14 @@
 // Root complex: the meeting point of the PCIe hierarchy and the host.
 //
 // Upstream, DMA requests from the links pass a fixed pipeline latency and go to
-// `to_memory` (the remapping unit, then memory). Writes into the MSI window
-// 0xFEE00000-0xFEEFFFFF are interrupt messages, not memory: they go to
-// `msi_out` (the remapping unit's interrupt input, which passes them on to the
-// interrupt controller).
+// the remapping unit whose device scope holds the requester: `to_memory[i]`
+// (then memory). Writes into the MSI window 0xFEE00000-0xFEEFFFFF are
+// interrupt messages, not memory: they go to that unit's interrupt input,
+// `msi_out[i]` (interrupt remapping, then the interrupt controller). A
+// requester that no unit's scope holds is not remapped: its DMA goes to
+// `unremapped_memory` and its interrupts to `unremapped_irq` (VT-d 8.3: a
+// device outside every DRHD scope). Routes are set per requester ID with
+// set_route(); the default route applies to requesters without one.
 //
 // Downstream, host MMIO arrives on `mmio_in` and is routed by address to the
 // window that claims it (register blocks, BARs), each bound to `mmio_out`; an
@@ -50,13 +54,19 @@ class RootComplex : public sc_core::sc_module {
   tlm_utils::multi_passthrough_target_socket<RootComplex, 32, tlm::tlm_base_protocol_types, 0,
                                              sc_core::SC_ZERO_OR_MORE_BOUND>
       from_links;
-  tlm_utils::simple_initiator_socket<RootComplex> to_memory;
-  tlm_utils::simple_initiator_socket<RootComplex> msi_out;
+  using MultiOut = tlm_utils::multi_passthrough_initiator_socket<RootComplex, 32, tlm::tlm_base_protocol_types, 0,
+                                                                  sc_core::SC_ZERO_OR_MORE_BOUND>;
+  MultiOut to_memory;          // [i]: remapping unit i's DMA input
+  MultiOut msi_out;            // [i]: remapping unit i's interrupt input
+  MultiOut unremapped_memory;  // [0]: memory, for requesters no unit serves
+  MultiOut unremapped_irq;     // [0]: the interrupt controller, likewise
   tlm_utils::simple_target_socket<RootComplex> mmio_in;
   tlm_utils::multi_passthrough_initiator_socket<RootComplex, 32, tlm::tlm_base_protocol_types, 0,
                                                 sc_core::SC_ZERO_OR_MORE_BOUND>
       mmio_out;
-  tlm_utils::simple_target_socket<RootComplex> ats_in;
+  tlm_utils::multi_passthrough_target_socket<RootComplex, 32, tlm::tlm_base_protocol_types, 0,
+                                             sc_core::SC_ZERO_OR_MORE_BOUND>
+      ats_in;  // from every remapping unit
   tlm_utils::multi_passthrough_initiator_socket<RootComplex, 32, tlm::tlm_base_protocol_types, 0,
                                                 sc_core::SC_ZERO_OR_MORE_BOUND>
       ats_out;
@@ -66,6 +76,10 @@ class RootComplex : public sc_core::sc_module {
   // Claims [base, base+size) for the target bound as mmio_out[port]. Windows must
   // not overlap (std::logic_error otherwise: the platform builder checks input).
   void add_mmio_window(Addr base, std::uint64_t size, int port, const std::string& owner);
+  // Upstream routing: requests from `bdf` go to unit `unit` (to_memory[unit],
+  // msi_out[unit]); -1 = not remapped. Without a route: the default route.
+  void set_route(const Bdf& bdf, int unit) { routes_[bdf] = unit; }
+  void set_default_route(int unit) { default_route_ = unit; }
   // Routes ATS invalidate requests for `bdf` to ats_out[port].
   void add_ats_target(const Bdf& bdf, int port) { ats_targets_[bdf] = port; }
 
@@ -78,16 +92,20 @@ class RootComplex : public sc_core::sc_module {
   };
   void dma(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   void mmio(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
-  void ats_invalidate(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  void ats_invalidate(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  int route_of(const tlm::tlm_generic_payload& trans) const;
 
   Tick latency_ps_;
   std::vector<Window> windows_;
   std::map<Bdf, int> ats_targets_;
+  std::map<Bdf, int> routes_;
+  int default_route_ = 0;
   Counter& dma_requests_;
   Counter& msis_;
   Counter& mmio_requests_;
   Counter& master_aborts_;
   Counter& ats_invalidations_;
+  Counter& unremapped_;
 };
 
 }  // namespace iommusim

@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "common/sc_time_conv.h"
+#include "platform/unit_scope.h"
 
 namespace iommusim {
 
@@ -53,25 +54,38 @@ System::System(sc_core::sc_module_name name, Config& cfg, const Trace* trace, bo
   rc_ = std::make_unique<RootComplex>(rc_node.instance_name("name", "rc").c_str(), RootComplexParams::from_config(rc_node),
                                       stats);
 
-  // One DMA-remapping unit (the default platform has one, covering every
-  // device, registers at 0xFED90000). Several units with device scopes come
-  // with multi-unit platforms.
+  // The DMA-remapping units (the default platform has one, iommu0, covering
+  // every device, registers at 0xFED90000), each with its device scope.
   add_default_components(cfg);
-  std::vector<ConfigNode> units = plat.list("iommus");
-  if (units.size() != 1)
-    plat.fail("iommus", fmt::format("expected exactly one remapping unit (several units are not supported yet), got {}",
-                                    units.size()));
-  const RemappingUnitParams up = RemappingUnitParams::from_config(units[0], mp.address_width);
-  iommu_ = std::make_unique<RemappingUnit>(up.name.c_str(), up, stats, stream_seed(sim_.seed, 1u << 20));
-  rc_->to_memory.bind(iommu_->dma_in);
-  iommu_->dma_out.bind(mem_->tsock);
-  iommu_->mem.bind(mem_->tsock);
-  rc_->mmio_out.bind(iommu_->regs);
+  std::vector<ConfigNode> unit_nodes = plat.list("iommus");
+  if (unit_nodes.empty()) plat.fail("iommus", "expected at least one remapping unit");
   ic_ = std::make_unique<InterruptController>("ic", stats);
-  rc_->msi_out.bind(iommu_->msi_in);
-  iommu_->irq_out.bind(ic_->irq_in);
-  iommu_->ats_out.bind(rc_->ats_in);
-  rc_->add_mmio_window(up.reg_base, iommu_->register_block_bytes(), 0, up.name);
+  std::vector<std::string> unit_names;
+  for (std::size_t i = 0; i < unit_nodes.size(); ++i) {
+    const RemappingUnitParams up = RemappingUnitParams::from_config(unit_nodes[i], mp.address_width);
+    if (std::find(unit_names.begin(), unit_names.end(), up.name) != unit_names.end())
+      unit_nodes[i].fail("name", fmt::format("duplicate remapping unit name '{}'", up.name));
+    scopes_.push_back(UnitScope::from_config(unit_nodes[i].child("scope")));
+    unit_names.push_back(up.name);
+    auto u = std::make_unique<RemappingUnit>(up.name.c_str(), up, stats, stream_seed(sim_.seed, (1u << 20) + i));
+    rc_->to_memory.bind(u->dma_in);
+    u->dma_out.bind(mem_->tsock);
+    u->mem.bind(mem_->tsock);
+    rc_->mmio_out.bind(u->regs);
+    rc_->msi_out.bind(u->msi_in);
+    u->irq_out.bind(ic_->irq_in);
+    u->ats_out.bind(rc_->ats_in);
+    try {
+      rc_->add_mmio_window(up.reg_base, u->register_block_bytes(), static_cast<int>(i), up.name);
+    } catch (const std::logic_error& e) {
+      unit_nodes[i].fail("reg_base", e.what());
+    }
+    units_.push_back(std::move(u));
+  }
+  if (const std::string bad = check_scopes(scopes_, unit_names); !bad.empty()) plat.fail("iommus", bad);
+  rc_->unremapped_memory.bind(mem_->tsock);
+  rc_->unremapped_irq.bind(ic_->irq_in);
+  rc_->set_default_route(unit_for_device(scopes_, Bdf{}));
 
   host_ = std::make_unique<HostCpu>("host", stats, progress, txn_log);
   host_->mmio.bind(rc_->mmio_in);
@@ -91,12 +105,20 @@ System::System(sc_core::sc_module_name name, Config& cfg, const Trace* trace, bo
     if (by_bdf.count(ep.bdf))
       ep_node.fail("bdf", fmt::format("{} is used by endpoint '{}'", ep.bdf.str(),
                                       by_bdf[ep.bdf]->params().name));
-    if (ep.has_devtlb && up.features.smts)
-      ep_node.fail("devtlb", fmt::format("a device TLB behind a unit with scalable mode (features.smts) is not "
-                                         "supported yet: ATS in scalable mode is not built yet"));
-    if (ep.has_devtlb && !up.features.dt)
-      ep_node.fail("devtlb", fmt::format("a device TLB needs a remapping unit with Device-TLB support "
-                                         "(ECAP.DT, features.dt), and {} has none", up.name));
+    const int unit = unit_for_device(scopes_, ep.bdf);
+    rc_->set_route(ep.bdf, unit);
+    if (ep.has_devtlb) {
+      if (unit < 0)
+        ep_node.fail("devtlb", fmt::format("{} is in no remapping unit's scope: a device TLB needs one (ATS)",
+                                           ep.bdf.str()));
+      const RemappingUnitParams& up = units_[unit]->params();
+      if (up.features.smts)
+        ep_node.fail("devtlb", fmt::format("a device TLB behind a unit with scalable mode (features.smts) is not "
+                                           "supported yet: ATS in scalable mode is not built yet"));
+      if (!up.features.dt)
+        ep_node.fail("devtlb", fmt::format("a device TLB needs a remapping unit with Device-TLB support "
+                                           "(ECAP.DT, features.dt), and {} has none", up.name));
+    }
     auto link = std::make_unique<Link>((ep.name + "_link").c_str(), ep.link, stats);
     auto e = std::make_unique<Endpoint>(ep.name.c_str(), ep, stats, totals_, clock, progress, txn_log);
     e->to_link.bind(link->from_device);
@@ -157,10 +179,12 @@ void System::check_trace(const Trace& trace) const {
       if (!std::any_of(endpoints_.begin(), endpoints_.end(),
                        [&](const auto& e) { return e->params().bdf == r.source; }))
         throw InputError(fmt::format("{}: device {} is not in the platform", at, r.source.str()));
-      if (r.has_pasid && !iommu_->params().features.pasid)
+      const int unit = unit_for_device(scopes_, r.source);
+      const RemappingUnit* u = unit < 0 ? nullptr : units_[unit].get();
+      if (r.has_pasid && u && !u->params().features.pasid)
         throw InputError(fmt::format(
             "{}: pasid needs a remapping unit with requests-with-PASID (features smts and pasid), and {} has none",
-            at, iommu_->params().name));
+            at, u->params().name));
       if (r.op == TraceOp::Ats) {
         const auto& e = *std::find_if(endpoints_.begin(), endpoints_.end(),
                                       [&](const auto& x) { return x->params().bdf == r.source; });
@@ -168,7 +192,7 @@ void System::check_trace(const Trace& trace) const {
           throw InputError(fmt::format("{}: ats needs a device TLB, and endpoint '{}' has none (platform.endpoints[]."
                                        "devtlb)", at, e->params().name));
       }
-      if (r.translated && iommu_->params().features.smts)
+      if (r.translated && u && u->params().features.smts)
         throw InputError(fmt::format(
             "{}: at=translated on a scalable-mode unit is not supported yet: it needs ATS, which is not built yet", at));
       // (A device address is an IOVA: the remapping unit decides what it reaches.)

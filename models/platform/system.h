@@ -1,6 +1,6 @@
 // The simulated system, built from a configuration (and a trace, if any):
 //
-//   endpoint --link--> root complex --dma--> remapping unit --> memory controller
+//   endpoint --link--> root complex --dma--> remapping unit (by scope) --> memory controller
 //   remapping unit --walks--> memory controller
 //   host cpu --mmio--> root complex --> remapping unit registers (and other windows)
 //   host cpu --mem--> memory controller
@@ -27,6 +27,7 @@
 #include "pcie/link.h"
 #include "pcie/root_complex.h"
 #include "platform/simulation_params.h"
+#include "platform/unit_scope.h"
 #include "trace/trace_reader.h"
 #include "trace/txn_log.h"
 
@@ -47,7 +48,10 @@ class System : public sc_core::sc_module {
   const SimulationParams& sim() const { return sim_; }
   const DmaTotals& totals() const { return totals_; }
   const MemoryController& memory() const { return *mem_; }
-  const RemappingUnit& iommu() const { return *iommu_; }
+  // The first remapping unit, and all of them in configuration order.
+  const RemappingUnit& iommu() const { return *units_.front(); }
+  const std::vector<std::unique_ptr<RemappingUnit>>& units() const { return units_; }
+  const std::vector<UnitScope>& scopes() const { return scopes_; }
   // The bytes of physical memory, for untimed set-up before a run (as a loader
   // would write them).
   SparseMemory& physical_memory() { return mem_->store(); }
@@ -64,7 +68,8 @@ class System : public sc_core::sc_module {
   DmaTotals totals_;
   std::unique_ptr<MemoryController> mem_;
   std::unique_ptr<RootComplex> rc_;
-  std::unique_ptr<RemappingUnit> iommu_;
+  std::vector<std::unique_ptr<RemappingUnit>> units_;
+  std::vector<UnitScope> scopes_;
   std::unique_ptr<HostCpu> host_;
   std::unique_ptr<InterruptController> ic_;
   std::vector<std::unique_ptr<Link>> links_;

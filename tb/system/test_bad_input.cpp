@@ -105,9 +105,31 @@ TEST_CASE("bad input: configuration files", "[system]") {
        "      bdf: \"00:03.0\"\n      devtlb: {entries: 32}\n", "", "",
        "DIR/c.yaml:8: platform.endpoints[0].devtlb: a device TLB behind a unit with scalable mode (features.smts) is "
        "not supported yet: ATS in scalable mode is not built yet"},
-      {"two remapping units", "platform:\n  iommus: [{name: a}, {name: b, reg_base: 0xfed91000}]\n", "", "",
-       "DIR/c.yaml:2: platform.iommus: expected exactly one remapping unit (several units are not supported yet), "
-       "got 2"},
+      {"two remapping units with INCLUDE_PCI_ALL",
+       "platform:\n  iommus: [{name: a}, {name: b, reg_base: 0xfed91000}]\n", "", "",
+       "DIR/c.yaml:2: platform.iommus: units a and b both have INCLUDE_PCI_ALL for segment 0"},
+      {"an INCLUDE_PCI_ALL unit before another unit of its segment",
+       "platform:\n  iommus: [{name: a}, {name: b, reg_base: 0xfed91000, scope: {devices: [\"00:03.0\"]}}]\n", "", "",
+       "DIR/c.yaml:2: platform.iommus: unit a has INCLUDE_PCI_ALL but is not the last unit of segment 0 (b follows; "
+       "VT-d 8.3)"},
+      {"a device in two units' scopes",
+       "platform:\n  iommus:\n    - {name: a, scope: {devices: [\"00:03.0\"]}}\n"
+       "    - {name: b, reg_base: 0xfed91000, scope: {subtrees: [\"00-01\"]}}\n", "", "",
+       "DIR/c.yaml:3: platform.iommus: device 00:03.0 is in the scopes of units a and b"},
+      {"two units with one register block",
+       "platform:\n  iommus:\n    - {name: a, scope: {devices: [\"00:03.0\"]}}\n    - {name: b}\n", "", "",
+       "DIR/c.yaml: platform.iommus[1].reg_base: MMIO window of b at 0xfed90000 overlaps a's at 0xfed90000"},
+      {"two units with one name",
+       "platform:\n  iommus:\n    - {name: a, scope: {devices: [\"00:03.0\"]}}\n    - {name: a, reg_base: 0xfed91000}\n",
+       "", "", "DIR/c.yaml:4: platform.iommus[1].name: duplicate remapping unit name 'a'"},
+      {"a bus range that is not one",
+       "platform:\n  iommus:\n    - {name: a, scope: {subtrees: [\"05-01\"]}}\n", "", "",
+       "DIR/c.yaml:3: platform.iommus[0].scope.subtrees: element 0: expected a bus range BB-BB (hex, first <= last), "
+       "got '05-01'"},
+      {"INCLUDE_PCI_ALL together with listed devices",
+       "platform:\n  iommus:\n    - {name: a, scope: {include_pci_all: true, devices: [\"00:03.0\"]}}\n", "", "",
+       "DIR/c.yaml:3: platform.iommus[0].scope.include_pci_all: a unit with INCLUDE_PCI_ALL lists no devices or "
+       "subtrees (VT-d 8.3)"},
       {"bad --set", "", "iommusim-trace 1\n", "--set platform.memory.dram.tCL=abc",
        "--set platform.memory.dram.tCL: expected an unsigned integer, got 'abc'"},
   };

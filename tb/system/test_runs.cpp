@@ -271,3 +271,41 @@ TEST_CASE("run: interrupt messages and the fault event reach the interrupt contr
   CHECK(stats["system.iommu0.fault_events"] == 1);
   fs::remove_all(out);
 }
+
+// Several remapping units (VT-d 8.3): unit a serves 00:03.0 by name, unit b
+// the buses 01-01 (a sub-hierarchy), with registers at 0xfed91000; a device on
+// bus 02 is in no scope and is not remapped. Each request, DMA or interrupt,
+// goes to its device's unit; each unit's registers answer at its base.
+TEST_CASE("run: requests go to the remapping unit whose scope holds the device", "[system]") {
+  const std::string dir = temp_dir();
+  write_file(dir + "/c.yaml", R"(platform:
+  iommus:
+    - name: a
+      scope: { devices: ["00:03.0"] }
+    - name: b
+      reg_base: 0xfed91000
+      scope: { subtrees: ["01"] }
+  endpoints:
+    - { name: d0, bdf: "00:03.0" }
+    - { name: d1, bdf: "01:00.0" }
+    - { name: d2, bdf: "02:00.0" }
+)");
+  write_file(dir + "/t.trace", R"(iommusim-trace 1
+0 00:03.0 dma_r addr=0x1000 size=64
+0 01:00.0 dma_r addr=0x2000 size=64
+0 01:00.0 msi addr=0xfee01000 data=0x41
+0 02:00.0 dma_w addr=0x3000 size=64
+100 host mmio_r addr=0xfed91000 size=4
+)");
+  auto r = run_cli("run " + dir + "/c.yaml --trace " + dir + "/t.trace --out " + dir + "/out");
+  REQUIRE(r.status == 0);
+  auto stats = nlohmann::json::parse(slurp(dir + "/out/stats.json"))["stats"];
+  CHECK(stats["system.a.bypassed"] == 1);
+  CHECK(stats["system.b.bypassed"] == 1);
+  CHECK(stats["system.a.msis_forwarded"] == 0);
+  CHECK(stats["system.b.msis_forwarded"] == 1);
+  CHECK(stats["system.rc.unremapped"] == 1);
+  CHECK(stats["system.rc.dma_requests"] == 4);
+  CHECK(stats["system.ic.vector_41.count"] == 1);
+  fs::remove_all(dir);
+}
