@@ -9,6 +9,11 @@ std::string Bdf::str() const {
   return fmt::format("{:02x}:{:02x}.{:x}", bus, dev, fn);
 }
 
+std::string Bdf::endpoint_name() const {
+  return segment ? fmt::format("ep_{:04x}_{:02x}_{:02x}_{:x}", segment, bus, dev, fn)
+                 : fmt::format("ep_{:02x}_{:02x}_{:x}", bus, dev, fn);
+}
+
 namespace {
 
 int hex_digit(char c) {

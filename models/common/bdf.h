@@ -15,6 +15,10 @@ struct Bdf {
   uint16_t rid() const { return static_cast<uint16_t>(bus << 8 | dev << 3 | fn); }
   // "00:03.0", or "0001:3a:00.1" when the segment is not 0.
   std::string str() const;
+  // The name of an endpoint the platform creates for this function itself
+  // (a trace's device, a DMAR scope's device): ep_BB_DD_F, or
+  // ep_SSSS_BB_DD_F when the segment is not 0.
+  std::string endpoint_name() const;
 
   bool operator==(const Bdf& o) const {
     return segment == o.segment && bus == o.bus && dev == o.dev && fn == o.fn;

@@ -53,6 +53,11 @@ class Config {
 
   ConfigNode root();
 
+  // Named one-shot facts about how the configuration was put together (e.g.
+  // "dmar_imported"), so that a derivation runs once.
+  void set_flag(const std::string& name) { state_->flags.insert(name); }
+  bool flag(const std::string& name) const { return state_->flags.count(name) != 0; }
+
   // Throws InputError for the first key (in document order) that no model read.
   void check_unknown_keys() const;
 
@@ -70,6 +75,7 @@ class Config {
     YAML::Node doc;
     std::set<std::string> consumed;                  // key paths read by models
     std::set<std::string> overridden;                // key paths set by --set
+    std::set<std::string> flags;                     // set_flag()
   };
   std::shared_ptr<State> state_;
 };

@@ -258,6 +258,10 @@ void validate_features(const UnitFeatures& f) {
   if (f.mhmv > 15) fail(fmt::format("mhmv = {} does not fit its 4-bit field", f.mhmv));
   if (f.eim && !f.ir) fail("eim needs ir (extended interrupt mode is part of interrupt remapping)");
   if (f.pi && !f.ir) fail("pi needs ir (posted interrupts are part of interrupt remapping)");
+  // ECAP.IR and ECAP.DT (11.4.3): implementations reporting them also support
+  // queued invalidation (their caches are invalidated only through the queue).
+  if (f.ir && !f.qi) fail("ir needs qi (interrupt entry caches are invalidated through the invalidation queue)");
+  if (f.dt && !f.qi) fail("dt needs qi (device-TLB invalidations go through the invalidation queue)");
   if (!f.smts) {
     if (f.nest) fail("nest needs smts (nested translation is a scalable-mode feature)");
     if (f.flts) fail("flts needs smts (first-level translation is a scalable-mode feature)");

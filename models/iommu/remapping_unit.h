@@ -230,6 +230,7 @@ class RemappingUnit : public sc_core::sc_module {
   Tick devtlb_pending_until_ = 0;   // latest completion of the sent invalidations
   bool devtlb_unanswered_ = false;  // an invalidation got no completion
   Tick devtlb_timeout_at_ = 0;      // ... and times out then
+  std::uint16_t devtlb_timeout_sid_ = 0;
   Counter& invalidation_events_;
   Counter& msis_forwarded_;
   // Interrupt remapping (GSTS.IRES = 1).

@@ -33,7 +33,8 @@ void RemappingUnit::qi_engine() {
 
 void RemappingUnit::qi_error(unsigned iqei) {
   ++qi_errors_;
-  regfile_.set_iqercd(iqei);
+  // IQEI (3:0); the ITESID/ICESID fields of earlier errors stay.
+  regfile_.set_iqercd((regfile_.peek(reg::kIqercd) & ~std::uint64_t{0xf}) | iqei);
   if (regfile_.report_fault_status(reg::kFstsIqe)) fault_event();
 }
 
@@ -73,7 +74,6 @@ void RemappingUnit::qi_drain() {
     const QiDecode dec = decode_qi_descriptor(q, wide, caps);
     if (!dec.ok()) return qi_error(dec.error == QiDecodeError::InvalidType ? 3 : 4);
 
-    ++qi_descriptors_;
     const std::size_t examined = qi_execute(dec.desc);
     sc_core::wait(to_sc_time(cycle_ps_ * (p_.qi_descriptor_cycles + p_.qi_entry_cycles * examined)));
     if (dec.desc.type == QiType::Wait) {
@@ -95,6 +95,7 @@ void RemappingUnit::qi_drain() {
       }
       if (dec.desc.intr && regfile_.report_invalidation_wait()) invalidation_event();
     }
+    ++qi_descriptors_;
     regfile_.set_iqh((head + bytes) % queue_bytes);
   }
 }
@@ -127,12 +128,17 @@ void RemappingUnit::send_devtlb_invalidation(const QiDescriptor& d) {
   const Tick now = now_tick();
   if (t.get_response_status() == tlm::TLM_INCOMPLETE_RESPONSE) {
     // No completion will come: a time-out (ITE) once the timer runs out.
-    if (!devtlb_unanswered_) devtlb_timeout_at_ = now + p_.devtlb_timeout_ps;
+    if (!devtlb_unanswered_) {
+      devtlb_timeout_at_ = now + p_.devtlb_timeout_ps;
+      devtlb_timeout_sid_ = d.sid;
+    }
     devtlb_unanswered_ = true;
   } else if (!t.is_response_ok()) {
     // Unsupported Request (no such function) or another error status: an
     // invalid invalidation completion (FSTS.ICE).
     ++devtlb_completion_errors_;
+    // IQERCD.ICESID (63:48): the source-id of the failed invalidation.
+    regfile_.set_iqercd((regfile_.peek(reg::kIqercd) & ~(std::uint64_t{0xffff} << 48)) | (std::uint64_t{d.sid} << 48));
     if (regfile_.report_fault_status(reg::kFstsIce)) fault_event(delay);
   } else {
     devtlb_pending_until_ = std::max(devtlb_pending_until_, now + to_tick(delay));
@@ -144,6 +150,9 @@ bool RemappingUnit::wait_for_devtlb_invalidations() {
     sc_core::wait(to_sc_time(devtlb_timeout_at_ > now_tick() ? devtlb_timeout_at_ - now_tick() : 0));
     devtlb_unanswered_ = false;
     ++devtlb_timeouts_;
+    // IQERCD.ITESID (47:32): the source-id of the timed-out invalidation.
+    regfile_.set_iqercd((regfile_.peek(reg::kIqercd) & ~(std::uint64_t{0xffff} << 32)) |
+                        (std::uint64_t{devtlb_timeout_sid_} << 32));
     if (regfile_.report_fault_status(reg::kFstsIte)) fault_event();
     return false;
   }

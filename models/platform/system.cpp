@@ -7,16 +7,15 @@
 
 #include "common/error.h"
 #include "common/sc_time_conv.h"
+#include "platform/acpi_dmar.h"
+#include "platform/dmar_boot_log.h"
+#include "platform/dmar_import.h"
+#include "platform/rmrr_atsr.h"
 #include "platform/unit_scope.h"
 
 namespace iommusim {
 
 namespace {
-
-std::string auto_endpoint_name(const Bdf& b) {
-  return b.segment ? fmt::format("ep_{:04x}_{:02x}_{:02x}_{:x}", b.segment, b.bus, b.dev, b.fn)
-                   : fmt::format("ep_{:02x}_{:02x}_{:x}", b.bus, b.dev, b.fn);
-}
 
 const char* needs_model(TraceOp op) {
   switch (op) {
@@ -87,6 +86,13 @@ System::System(sc_core::sc_module_name name, Config& cfg, const Trace* trace, bo
   rc_->unremapped_irq.bind(ic_->irq_in);
   rc_->set_default_route(unit_for_device(scopes_, Bdf{}));
 
+  // The DMAR's other structures: bridges its paths go through, reserved
+  // memory regions, ATS ports.
+  const std::map<Bdf, Bridge> bridges = read_bridges(plat);
+  for (ConfigNode r : plat.list("rmrrs")) rmrrs_.push_back(RmrrRegion::from_config(r));
+  for (ConfigNode a : plat.list("atsrs")) atsrs_.push_back(AtsrPorts::from_config(a));
+  const bool check_atsr = cfg.flag("dmar_imported") || !atsrs_.empty();
+
   host_ = std::make_unique<HostCpu>("host", stats, progress, txn_log);
   host_->mmio.bind(rc_->mmio_in);
   host_->mem.bind(mem_->tsock);
@@ -94,7 +100,7 @@ System::System(sc_core::sc_module_name name, Config& cfg, const Trace* trace, bo
   // A trace run without a config: one endpoint per device the trace names.
   if (auto_endpoints && trace)
     for (const Bdf& b : trace->devices())
-      cfg.append("platform.endpoints", {{"name", auto_endpoint_name(b)}, {"bdf", b.str()}});
+      cfg.append("platform.endpoints", {{"name", b.endpoint_name()}, {"bdf", b.str()}});
 
   std::map<Bdf, Endpoint*> by_bdf;  // segment and requester ID
   std::map<std::string, Endpoint*> by_name;
@@ -118,6 +124,9 @@ System::System(sc_core::sc_module_name name, Config& cfg, const Trace* trace, bo
       if (!up.features.dt)
         ep_node.fail("devtlb", fmt::format("a device TLB needs a remapping unit with Device-TLB support "
                                            "(ECAP.DT, features.dt), and {} has none", up.name));
+      if (check_atsr && !ats_allowed(atsrs_, bridges, ep.bdf))
+        ep_node.fail("devtlb", fmt::format("no ATSR of the platform covers {} (platform.atsrs): ATS is not allowed "
+                                           "below its root port (VT-d 8.5)", ep.bdf.str()));
     }
     auto link = std::make_unique<Link>((ep.name + "_link").c_str(), ep.link, stats);
     auto e = std::make_unique<Endpoint>(ep.name.c_str(), ep, stats, totals_, clock, progress, txn_log);
@@ -166,7 +175,22 @@ System::System(sc_core::sc_module_name name, Config& cfg, const Trace* trace, bo
 }
 
 void System::add_default_components(Config& cfg) {
-  if (!cfg.root().child("platform").has("iommus")) cfg.append("platform.iommus", {{"name", "iommu0"}});
+  ConfigNode plat = cfg.root().child("platform");
+  const bool acpi = plat.has("dmar"), log = plat.has("dmar_boot_log");
+  if (acpi || log) {
+    if (cfg.flag("dmar_imported")) return;
+    if (acpi && log) plat.fail("dmar_boot_log", "give platform.dmar or platform.dmar_boot_log, not both");
+    if (plat.has("iommus"))
+      plat.fail("iommus", "the remapping units come from the DMAR import (platform.dmar or dmar_boot_log): "
+                          "platform.iommus cannot be given too (use --set dmarN.key=value to change a unit)");
+    std::string path = plat.str(acpi ? "dmar" : "dmar_boot_log", "");
+    if (!path.empty() && path[0] != '/' && !cfg.base_dir().empty()) path = cfg.base_dir() + "/" + path;
+    const DmarDescription d = acpi ? read_acpi_dmar_file(path) : read_dmar_boot_log_file(path);
+    import_dmar(cfg, d, path);
+    cfg.set_flag("dmar_imported");
+    return;
+  }
+  if (!plat.has("iommus")) cfg.append("platform.iommus", {{"name", "iommu0"}});
 }
 
 void System::check_trace(const Trace& trace) const {

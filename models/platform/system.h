@@ -27,6 +27,7 @@
 #include "pcie/link.h"
 #include "pcie/root_complex.h"
 #include "platform/simulation_params.h"
+#include "platform/rmrr_atsr.h"
 #include "platform/unit_scope.h"
 #include "trace/trace_reader.h"
 #include "trace/txn_log.h"
@@ -52,6 +53,8 @@ class System : public sc_core::sc_module {
   const RemappingUnit& iommu() const { return *units_.front(); }
   const std::vector<std::unique_ptr<RemappingUnit>>& units() const { return units_; }
   const std::vector<UnitScope>& scopes() const { return scopes_; }
+  const std::vector<RmrrRegion>& rmrrs() const { return rmrrs_; }
+  const std::vector<AtsrPorts>& atsrs() const { return atsrs_; }
   // The bytes of physical memory, for untimed set-up before a run (as a loader
   // would write them).
   SparseMemory& physical_memory() { return mem_->store(); }
@@ -70,6 +73,8 @@ class System : public sc_core::sc_module {
   std::unique_ptr<RootComplex> rc_;
   std::vector<std::unique_ptr<RemappingUnit>> units_;
   std::vector<UnitScope> scopes_;
+  std::vector<RmrrRegion> rmrrs_;
+  std::vector<AtsrPorts> atsrs_;
   std::unique_ptr<HostCpu> host_;
   std::unique_ptr<InterruptController> ic_;
   std::vector<std::unique_ptr<Link>> links_;

@@ -199,6 +199,10 @@ TEST_CASE("regs: feature validation", "[unit][regs]") {
         "iommu unit: eim needs ir (extended interrupt mode is part of interrupt remapping)");
   CHECK(msg([](UnitFeatures& f) { f.ir = f.eim = false; }) ==
         "iommu unit: pi needs ir (posted interrupts are part of interrupt remapping)");
+  CHECK(msg([](UnitFeatures& f) { f.qi = false; }) ==
+        "iommu unit: ir needs qi (interrupt entry caches are invalidated through the invalidation queue)");
+  CHECK(msg([](UnitFeatures& f) { f.qi = f.ir = f.eim = f.pi = false; }) ==
+        "iommu unit: dt needs qi (device-TLB invalidations go through the invalidation queue)");
   CHECK(msg([](UnitFeatures& f) { f.flts = true; }) ==
         "iommu unit: flts needs smts (first-level translation is a scalable-mode feature)");
   CHECK(msg([](UnitFeatures& f) { f.haw = 60; }) == "iommu unit: haw = 60 is out of range (32..52)");
@@ -386,7 +390,7 @@ TEST_CASE("regs: RO, reserved and write-only fields", "[unit][regs]") {
   CHECK(rd(rf, r::kIqh, 8) == 0x120);
   // Units without QI / IR / PMRs have no such registers.
   UnitFeatures bare;
-  bare.qi = bare.ir = bare.eim = bare.pi = bare.plmr = bare.phmr = false;
+  bare.qi = bare.ir = bare.eim = bare.pi = bare.dt = bare.plmr = bare.phmr = false;
   RegisterFile rb{bare};
   wr(rb, r::kIqt, 0x10, 8);
   wr(rb, r::kIrta, 0x1000, 8);
@@ -518,7 +522,7 @@ TEST_CASE("regs: QIE, IRE, SIRTP and CFI are accepted and mirrored on completion
 
   // Without ECAP.QI / IR these commands are ignored.
   UnitFeatures bare;
-  bare.qi = bare.ir = bare.eim = bare.pi = false;
+  bare.qi = bare.ir = bare.eim = bare.pi = bare.dt = false;
   RegisterFile rb{bare};
   wr(rb, r::kGcmd, r::kGcmdQie | r::kGcmdIre | r::kGcmdSirtp | r::kGcmdCfi);
   CHECK(rb.take_commands().empty());
