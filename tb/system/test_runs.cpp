@@ -185,8 +185,11 @@ TEST_CASE("run: queued invalidation from a trace gives the expected log", "[syst
   REQUIRE(r.status == 0);
   CHECK(slurp(out + "/log.csv") == slurp(source_dir() + "/traces/examples/qi.expected.csv"));
   auto stats = nlohmann::json::parse(slurp(out + "/stats.json"))["stats"];
-  CHECK(stats["system.iommu0.qi_descriptors"] == 3);
-  CHECK(stats["system.iommu0.qi_waits"] == 2);
+  CHECK(stats["system.iommu0.qi_descriptors"] == 6);
+  CHECK(stats["system.iommu0.qi_waits"] == 3);
+  CHECK(stats["system.iommu0.context_invalidations"] == 1);
+  CHECK(stats["system.iommu0.ir.iec_invalidations"] == 1);
+  CHECK(stats["system.iommu0.context_walks"] == 2);
   CHECK(stats["system.iommu0.qi_errors"] == 1);
   CHECK(stats["system.iommu0.register_invalidations_refused"] == 1);
   CHECK(stats["system.iommu0.invalidation_events"] == 0);  // IECTL.IM is set at reset: the event is held
