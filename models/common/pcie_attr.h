@@ -28,6 +28,9 @@ struct PcieAttr : tlm::tlm_extension<PcieAttr> {
   bool exec = false;        // execute requested (PASID prefix)
   AddressType at = AddressType::Untranslated;
   std::uint16_t tag = 0;
+  // A downstream ATS Invalidate Request message (PCIe 10.3.1) rather than a
+  // memory request; `requester` then names the function it is routed to.
+  bool ats_invalidate = false;
 
   // Outcome (filled in on the way back).
   bool reached_memory = false;     // memory controller performed the access

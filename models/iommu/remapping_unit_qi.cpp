@@ -108,6 +108,7 @@ void RemappingUnit::send_devtlb_invalidation(const QiDescriptor& d) {
   unsigned char data[8];
   for (unsigned i = 0; i < 8; ++i) data[i] = static_cast<unsigned char>(body >> (8 * i));
   PcieAttr attr;
+  attr.ats_invalidate = true;
   attr.requester = Bdf{0, static_cast<std::uint8_t>(d.sid >> 8), static_cast<std::uint8_t>((d.sid >> 3) & 0x1f),
                        static_cast<std::uint8_t>(d.sid & 7)};
   if (d.type == QiType::PasidDeviceTlb && !d.global) {

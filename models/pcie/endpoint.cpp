@@ -30,6 +30,15 @@ EndpointParams EndpointParams::from_config(ConfigNode n) {
     p.answers_invalidations = d.boolean("answers_invalidations", p.answers_invalidations);
     p.devtlb = IotlbParams::from_config(d);
   }
+  p.acs = n.boolean("acs", p.acs);
+  for (ConfigNode b : n.list("bars")) {
+    EndpointParams::Bar bar;
+    bar.size = b.pow2("size", 0x1000, 0x1000, std::uint64_t{1} << 40);
+    bar.base = b.u64("base", 0);
+    if (bar.base & (bar.size - 1))
+      b.fail("base", fmt::format("expected a base aligned to the BAR size ({:#x}), got {:#x}", bar.size, bar.base));
+    p.bars.push_back(bar);
+  }
   return p;
 }
 
@@ -37,7 +46,7 @@ Endpoint::Endpoint(sc_core::sc_module_name name, const EndpointParams& p, StatsR
                    DmaTotals& totals, LocalClock clock, Progress& progress, TxnLog* txn_log)
     : sc_module(name),
       to_link("to_link"),
-      ats_in("ats_in"),
+      from_link("from_link"),
       p_(p),
       totals_(totals),
       clock_(clock),
@@ -66,6 +75,8 @@ Endpoint::Endpoint(sc_core::sc_module_name name, const EndpointParams& p, StatsR
                                    "ATS invalidate requests received")),
       entries_invalidated_(stats.counter(std::string(this->name()) + ".ats.entries_invalidated",
                                          "Device-TLB entries removed by invalidate requests")),
+      bar_reads_(stats.counter(std::string(this->name()) + ".bar_reads", "Reads of the device's BARs (host MMIO, peer DMA)")),
+      bar_writes_(stats.counter(std::string(this->name()) + ".bar_writes", "Writes to the device's BARs (host MMIO, peer DMA)")),
       latency_(stats.histogram(std::string(this->name()) + ".latency",
                                "DMA latency, issue of the first TLP to the last completion (1 Tick = 1 ps)", "Tick")) {
   if (p.has_devtlb) {
@@ -75,7 +86,7 @@ Endpoint::Endpoint(sc_core::sc_module_name name, const EndpointParams& p, StatsR
     stats.formula(n + ".devtlb.hits", "Device-TLB hits", "Count", [this] { return double(devtlb_->hits()); });
     stats.formula(n + ".devtlb.misses", "Device-TLB misses", "Count", [this] { return double(devtlb_->misses()); });
   }
-  ats_in.register_b_transport(this, &Endpoint::ats_invalidate);
+  from_link.register_b_transport(this, &Endpoint::downstream);
   SC_THREAD(engine);
 }
 
@@ -149,7 +160,32 @@ Tick Endpoint::translate_tlp(Tick t, bool write, TlpChunk& c, PcieAttr& attr, Ti
   return t;
 }
 
-void Endpoint::ats_invalidate(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+void Endpoint::downstream(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+  const PcieAttr* attr = trans.get_extension<PcieAttr>();
+  if (attr && attr->ats_invalidate) return ats_invalidate(trans, delay);
+  bar_access(trans, delay);
+}
+
+void Endpoint::bar_access(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+  (void)delay;  // the device answers at once; the link times the TLPs
+  const Addr a = trans.get_address();
+  const std::uint64_t len = trans.get_data_length();
+  for (const EndpointParams::Bar& b : p_.bars) {
+    if (a < b.base || a - b.base >= b.size || len > b.size - (a - b.base)) continue;
+    if (trans.is_read()) {
+      ++bar_reads_;
+      bar_bytes_.read(a, trans.get_data_ptr(), len);
+    } else {
+      ++bar_writes_;
+      bar_bytes_.write(a, trans.get_data_ptr(), len);
+    }
+    trans.set_response_status(tlm::TLM_OK_RESPONSE);
+    return;
+  }
+  trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);  // Unsupported Request
+}
+
+void Endpoint::ats_invalidate(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
   ++invalidations_;
   if (devtlb_) {
     const AtsRange range = decode_ats_range(trans.get_address(), (trans.get_address() >> 11) & 1);

@@ -40,6 +40,7 @@
 #include "common/progress.h"
 #include "common/stats.h"
 #include "iommu/iotlb.h"
+#include "mem/backing_store.h"
 #include "pcie/ats.h"
 #include "pcie/dma_source.h"
 #include "pcie/dma_totals.h"
@@ -65,6 +66,15 @@ struct EndpointParams {
   IotlbParams devtlb;
   Tick invalidation_latency_ps = 100'000;  // invalidate request to completion
   bool answers_invalidations = true;
+  // Memory BARs: [base, base + size), size a power of two >= 4 KiB, base
+  // aligned to it. Their bytes are the device's registers/memory, read and
+  // written by host MMIO (and peer-to-peer DMA).
+  struct Bar {
+    Addr base = 0;
+    std::uint64_t size = 0;
+  };
+  std::vector<Bar> bars;
+  bool acs = false;  // the function has ACS (isolates it from its multi-function siblings)
 
   static EndpointParams from_config(ConfigNode n);
 };
@@ -72,10 +82,11 @@ struct EndpointParams {
 class Endpoint : public sc_core::sc_module {
  public:
   tlm_utils::simple_initiator_socket<Endpoint> to_link;
-  // ATS invalidate requests (routed by ID); may stay unbound.
+  // Downstream requests from the link: host MMIO to the BARs, and ATS
+  // invalidate requests (PcieAttr::ats_invalidate). May stay unbound.
   tlm_utils::multi_passthrough_target_socket<Endpoint, 32, tlm::tlm_base_protocol_types, 0,
                                              sc_core::SC_ZERO_OR_MORE_BOUND>
-      ats_in;
+      from_link;
 
   Endpoint(sc_core::sc_module_name name, const EndpointParams& p, StatsRegistry& stats, DmaTotals& totals,
            LocalClock clock, Progress& progress, TxnLog* txn_log);
@@ -110,7 +121,9 @@ class Endpoint : public sc_core::sc_module {
   // Returns the time the TLP can go; `ats_issued` receives the issue time of
   // the translation request a miss sent (left alone on a hit).
   Tick translate_tlp(Tick t, bool write, TlpChunk& c, PcieAttr& attr, Tick& ats_issued);
-  void ats_invalidate(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  void downstream(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  void ats_invalidate(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  void bar_access(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
 
   EndpointParams p_;
   DmaTotals& totals_;
@@ -123,6 +136,7 @@ class Endpoint : public sc_core::sc_module {
   Tick issue_gap_ps_;
   std::vector<unsigned char> buffer_;
   std::unique_ptr<Iotlb> devtlb_;
+  SparseMemory bar_bytes_{64};
   Tick devtlb_lookup_ps_ = 0;
 
   Counter& dmas_;
@@ -137,6 +151,8 @@ class Endpoint : public sc_core::sc_module {
   Counter& untranslated_fallbacks_;
   Counter& invalidations_;
   Counter& entries_invalidated_;
+  Counter& bar_reads_;
+  Counter& bar_writes_;
   Histogram& latency_;
 };
 

@@ -1,5 +1,7 @@
 #include "pcie/link.h"
 
+#include "common/pcie_attr.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -74,10 +76,13 @@ Link::Link(sc_core::sc_module_name name, const LinkParams& p, StatsRegistry& sta
     : sc_module(name),
       from_device("from_device"),
       to_host("to_host"),
+      from_host("from_host"),
+      to_device("to_device"),
       t_(p.timing),
       up_(this->name(), "up", stats, p.timing),
       down_(this->name(), "down", stats, p.timing) {
   from_device.register_b_transport(this, &Link::b_transport);
+  from_host.register_b_transport(this, &Link::b_transport_down);
 }
 
 Tick Link::send(Direction& d, Direction& other, Tick earliest, std::uint64_t wire, std::uint32_t payload) {
@@ -123,6 +128,39 @@ void Link::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay)
       done = std::max(done, send(down_, up_, ready, t_.completion_wire_bytes(n), n));
   } else {
     done = send(down_, up_, ready, t_.completion_wire_bytes(0), 0);
+  }
+  delay = to_sc_time(done - now);
+}
+
+void Link::b_transport_down(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+  if (to_device.size() == 0) {
+    trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);  // nothing below the link
+    return;
+  }
+  const Tick now = now_tick();
+  const bool write = trans.is_write();
+  const Addr addr = trans.get_address();
+  const auto len = static_cast<std::uint32_t>(trans.get_data_length());
+  const PcieAttr* attr = trans.get_extension<PcieAttr>();
+  const bool invalidate = attr && attr->ats_invalidate;
+  // An invalidate request is a message with a 4 DW header (PCIe 10.3.1).
+  const Addr header_addr = invalidate ? Addr{1} << 32 : addr;
+  const std::uint64_t wire = write ? t_.write_wire_bytes(header_addr, len) : t_.read_request_wire_bytes(addr);
+  delay = to_sc_time(send(down_, up_, now + to_tick(delay), wire, write ? len : 0) - now);
+  to_device[0]->b_transport(trans, delay);
+  const Tick ready = now + to_tick(delay);
+  if (invalidate) {
+    if (trans.get_response_status() == tlm::TLM_INCOMPLETE_RESPONSE) return;  // never answered
+    delay = to_sc_time(send(up_, down_, ready, t_.write_wire_bytes(Addr{1} << 32, 0), 0) - now);
+    return;
+  }
+  if (write) return;  // posted
+  Tick done = ready;
+  if (trans.is_response_ok()) {
+    for (std::uint32_t n : t_.completion_split(addr, len))
+      done = std::max(done, send(up_, down_, ready, t_.completion_wire_bytes(n), n));
+  } else {
+    done = send(up_, down_, ready, t_.completion_wire_bytes(0), 0);
   }
   delay = to_sc_time(done - now);
 }

@@ -29,6 +29,8 @@
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/multi_passthrough_initiator_socket.h>
+#include <tlm_utils/multi_passthrough_target_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
 #include "common/config.h"
@@ -49,6 +51,15 @@ class Link : public sc_core::sc_module {
  public:
   tlm_utils::simple_target_socket<Link> from_device;   // upstream requests enter here
   tlm_utils::simple_initiator_socket<Link> to_host;    // and leave towards the root complex
+  // Downstream requests (host MMIO to the device's BARs, ATS invalidate
+  // requests) enter here and leave towards the device. Either may stay
+  // unbound on a link whose device takes no downstream requests.
+  tlm_utils::multi_passthrough_target_socket<Link, 32, tlm::tlm_base_protocol_types, 0,
+                                             sc_core::SC_ZERO_OR_MORE_BOUND>
+      from_host;
+  tlm_utils::multi_passthrough_initiator_socket<Link, 32, tlm::tlm_base_protocol_types, 0,
+                                                sc_core::SC_ZERO_OR_MORE_BOUND>
+      to_device;
 
   Link(sc_core::sc_module_name name, const LinkParams& p, StatsRegistry& stats);
 
@@ -79,6 +90,11 @@ class Link : public sc_core::sc_module {
   // last byte arrives at the other end.
   Tick send(Direction& d, Direction& other, Tick earliest, std::uint64_t wire, std::uint32_t payload);
   void b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  // Downstream: a write (posted MMIO write, or an ATS invalidate request: a
+  // message with 8 data bytes) occupies the down direction; a read request
+  // goes down and its completion up; an answered invalidate request gets an
+  // Invalidate Completion message (4 DW header, no data) up.
+  void b_transport_down(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
 
   LinkTiming t_;
   Direction up_;

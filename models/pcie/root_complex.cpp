@@ -21,12 +21,13 @@ RootComplex::RootComplex(sc_core::sc_module_name name, const RootComplexParams& 
       from_links("from_links"),
       to_memory("to_memory"),
       msi_out("msi_out"),
-      unremapped_memory("unremapped_memory"),
+      to_dram("to_dram"),
       unremapped_irq("unremapped_irq"),
       mmio_in("mmio_in"),
       mmio_out("mmio_out"),
       ats_in("ats_in"),
       ats_out("ats_out"),
+      translated_in("translated_in"),
       latency_ps_(period_from_mhz(p.clock_mhz) * p.latency_cycles),
       dma_requests_(stats.counter(std::string(this->name()) + ".dma_requests", "Upstream DMA requests")),
       msis_(stats.counter(std::string(this->name()) + ".msis", "MSI-window writes (interrupt messages)")),
@@ -36,10 +37,34 @@ RootComplex::RootComplex(sc_core::sc_module_name name, const RootComplexParams& 
       ats_invalidations_(stats.counter(std::string(this->name()) + ".ats_invalidations",
                                        "ATS invalidate requests routed to endpoints")),
       unremapped_(stats.counter(std::string(this->name()) + ".unremapped",
-                                "Upstream requests from devices outside every remapping unit's scope")) {
+                                "Upstream requests from devices outside every remapping unit's scope")),
+      p2p_direct_(stats.counter(std::string(this->name()) + ".p2p_direct",
+                                "Peer-to-peer requests routed below a bridge without ACS (not remapped)")),
+      p2p_via_root_(stats.counter(std::string(this->name()) + ".p2p_via_root",
+                                  "Peer-to-peer requests routed through the root complex after remapping")) {
   from_links.register_b_transport(this, &RootComplex::dma);
   mmio_in.register_b_transport(this, &RootComplex::mmio);
   ats_in.register_b_transport(this, &RootComplex::ats_invalidate);
+  translated_in.register_b_transport(this, &RootComplex::translated);
+}
+
+const RootComplex::Window* RootComplex::peer_window(Addr a, std::uint64_t len) const {
+  for (const Window& w : windows_)
+    if (w.peer && a >= w.base && a - w.base < w.size && len <= w.size - (a - w.base)) return &w;
+  return nullptr;
+}
+
+void RootComplex::translated(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+  if (const Window* w = peer_window(trans.get_address(), trans.get_data_length())) {
+    ++p2p_via_root_;
+    mmio_out[w->port]->b_transport(trans, delay);
+    return;
+  }
+  if (to_dram.size() == 0) {
+    trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return;
+  }
+  to_dram[0]->b_transport(trans, delay);
 }
 
 void RootComplex::ats_invalidate(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
@@ -55,12 +80,13 @@ void RootComplex::ats_invalidate(int, tlm::tlm_generic_payload& trans, sc_core::
   if (trans.is_response_ok()) delay += to_sc_time(latency_ps_);  // the completion's way back
 }
 
-void RootComplex::add_mmio_window(Addr base, std::uint64_t size, int port, const std::string& owner) {
+void RootComplex::add_mmio_window(Addr base, std::uint64_t size, int port, const std::string& owner, bool peer,
+                                  const Bdf& bdf) {
   for (const Window& w : windows_)
     if (base < w.base + w.size && w.base < base + size)
       throw std::logic_error(fmt::format("MMIO window of {} at {:#x} overlaps {}'s at {:#x}", owner, base,
                                          w.owner, w.base));
-  windows_.push_back({base, size, port, owner});
+  windows_.push_back({base, size, port, owner, peer, bdf});
 }
 
 int RootComplex::route_of(const tlm::tlm_generic_payload& trans) const {
@@ -76,9 +102,32 @@ void RootComplex::dma(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& de
   const Addr a = trans.get_address();
   const int unit = route_of(trans);
   const bool msi = trans.is_write() && a >= kMsiBase && a <= kMsiLimit;
-  MultiOut& out = unit < 0 ? (msi ? unremapped_irq : unremapped_memory) : (msi ? msi_out : to_memory);
-  const int port = unit < 0 ? 0 : unit;
-  if (unit < 0) ++unremapped_;
+  if (!msi) {
+    // A peer in the requester's group below a bridge without ACS.
+    const PcieAttr* attr = trans.get_extension<PcieAttr>();
+    const Window* w = attr ? peer_window(a, trans.get_data_length()) : nullptr;
+    if (w && w->bdf != attr->requester) {
+      const auto from = groups_.find(attr->requester), to = groups_.find(w->bdf);
+      if (from != groups_.end() && to != groups_.end() && from->second.bridged && from->second.id == to->second.id) {
+        ++p2p_direct_;
+        mmio_out[w->port]->b_transport(trans, delay);
+        return;
+      }
+    }
+  }
+  if (unit < 0) {
+    ++unremapped_;
+    if (msi) {
+      if (unremapped_irq.size() == 0) trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+      else unremapped_irq[0]->b_transport(trans, delay);
+      return;
+    }
+    translated(0, trans, delay);
+    if (trans.is_read()) delay += to_sc_time(latency_ps_);
+    return;
+  }
+  MultiOut& out = msi ? msi_out : to_memory;
+  const int port = unit;
   if (port >= static_cast<int>(out.size())) {
     // (The platform builder binds every route it sets.)
     trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);

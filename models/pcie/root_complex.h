@@ -10,6 +10,16 @@
 // device outside every DRHD scope). Routes are set per requester ID with
 // set_route(); the default route applies to requesters without one.
 //
+// Peer-to-peer: what leaves a unit (translated) and unremapped DMA come back on
+// `translated_in`; an address inside an endpoint's BAR goes down to that
+// endpoint (mmio_out), anything else to `to_dram`. Requests between two
+// devices of one IOMMU group whose group comes from a bridge without ACS
+// (set_group) take the short way: the bridge routes them to the peer before
+// they reach the root complex's remapping unit, untranslated (PCIe ACS,
+// 6.12: without P2P Request Redirect a switch routes peer requests itself).
+// The switch is not modelled as a component: such requests pay the root
+// complex latency and the target's downstream link.
+//
 // Downstream, host MMIO arrives on `mmio_in` and is routed by address to the
 // window that claims it (register blocks, BARs), each bound to `mmio_out`; an
 // address that no window claims is a master abort (TLM address error).
@@ -58,7 +68,7 @@ class RootComplex : public sc_core::sc_module {
                                                                   sc_core::SC_ZERO_OR_MORE_BOUND>;
   MultiOut to_memory;          // [i]: remapping unit i's DMA input
   MultiOut msi_out;            // [i]: remapping unit i's interrupt input
-  MultiOut unremapped_memory;  // [0]: memory, for requesters no unit serves
+  MultiOut to_dram;            // [0]: memory, for translated and unremapped DMA
   MultiOut unremapped_irq;     // [0]: the interrupt controller, likewise
   tlm_utils::simple_target_socket<RootComplex> mmio_in;
   tlm_utils::multi_passthrough_initiator_socket<RootComplex, 32, tlm::tlm_base_protocol_types, 0,
@@ -67,6 +77,9 @@ class RootComplex : public sc_core::sc_module {
   tlm_utils::multi_passthrough_target_socket<RootComplex, 32, tlm::tlm_base_protocol_types, 0,
                                              sc_core::SC_ZERO_OR_MORE_BOUND>
       ats_in;  // from every remapping unit
+  tlm_utils::multi_passthrough_target_socket<RootComplex, 32, tlm::tlm_base_protocol_types, 0,
+                                             sc_core::SC_ZERO_OR_MORE_BOUND>
+      translated_in;  // from every remapping unit's dma_out
   tlm_utils::multi_passthrough_initiator_socket<RootComplex, 32, tlm::tlm_base_protocol_types, 0,
                                                 sc_core::SC_ZERO_OR_MORE_BOUND>
       ats_out;
@@ -75,7 +88,12 @@ class RootComplex : public sc_core::sc_module {
 
   // Claims [base, base+size) for the target bound as mmio_out[port]. Windows must
   // not overlap (std::logic_error otherwise: the platform builder checks input).
-  void add_mmio_window(Addr base, std::uint64_t size, int port, const std::string& owner);
+  // `peer`: a device's BAR (a target for peer-to-peer DMA, owned by `bdf`).
+  void add_mmio_window(Addr base, std::uint64_t size, int port, const std::string& owner, bool peer = false,
+                       const Bdf& bdf = Bdf{});
+  // The IOMMU group of `bdf`; `bridged`: the group comes from a bridge
+  // without ACS, so peer requests inside it do not reach the unit.
+  void set_group(const Bdf& bdf, int group, bool bridged) { groups_[bdf] = {group, bridged}; }
   // Upstream routing: requests from `bdf` go to unit `unit` (to_memory[unit],
   // msi_out[unit]); -1 = not remapped. Without a route: the default route.
   void set_route(const Bdf& bdf, int unit) { routes_[bdf] = unit; }
@@ -89,7 +107,16 @@ class RootComplex : public sc_core::sc_module {
     std::uint64_t size;
     int port;
     std::string owner;
+    bool peer;
+    Bdf bdf;
   };
+  const Window* peer_window(Addr a, std::uint64_t len) const;
+  void translated(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  struct Group {
+    int id;
+    bool bridged;
+  };
+  std::map<Bdf, Group> groups_;
   void dma(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   void mmio(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   void ats_invalidate(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
@@ -106,6 +133,8 @@ class RootComplex : public sc_core::sc_module {
   Counter& master_aborts_;
   Counter& ats_invalidations_;
   Counter& unremapped_;
+  Counter& p2p_direct_;
+  Counter& p2p_via_root_;
 };
 
 }  // namespace iommusim

@@ -19,6 +19,7 @@ std::map<Bdf, Bridge> read_bridges(ConfigNode plat) {
     Bridge br;
     br.secondary = static_cast<std::uint8_t>(b.u64("secondary", 0, 1, 255));
     br.subordinate = static_cast<std::uint8_t>(b.u64("subordinate", br.secondary, br.secondary, 255));
+    br.acs = b.boolean("acs", true);
     out[*bdf] = br;
   }
   return out;

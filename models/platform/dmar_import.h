@@ -26,9 +26,11 @@ namespace iommusim {
 
 struct Bridge {
   std::uint8_t secondary = 0, subordinate = 0;  // the buses below the bridge
+  bool acs = true;  // PCIe ACS (P2P request redirect): peers below it are isolated
 };
-// platform.bridges: [{bdf, secondary, subordinate}], the bridges DMAR paths
-// go through (read, and so checked, whether or not a DMAR is imported).
+// platform.bridges: [{bdf, secondary, subordinate, acs}]: the bridges DMAR
+// paths go through, and the topology IOMMU groups come from (read, and so
+// checked, whether or not a DMAR is imported).
 std::map<Bdf, Bridge> read_bridges(ConfigNode plat);
 
 // Appends the entries to `cfg`. `source` names the DMAR input in messages.

@@ -10,6 +10,7 @@
 #include "platform/acpi_dmar.h"
 #include "platform/dmar_boot_log.h"
 #include "platform/dmar_import.h"
+#include "platform/iommu_groups.h"
 #include "platform/rmrr_atsr.h"
 #include "platform/unit_scope.h"
 
@@ -68,7 +69,7 @@ System::System(sc_core::sc_module_name name, Config& cfg, const Trace* trace, bo
     unit_names.push_back(up.name);
     auto u = std::make_unique<RemappingUnit>(up.name.c_str(), up, stats, stream_seed(sim_.seed, (1u << 20) + i));
     rc_->to_memory.bind(u->dma_in);
-    u->dma_out.bind(mem_->tsock);
+    u->dma_out.bind(rc_->translated_in);  // then memory, or a peer's BAR
     u->mem.bind(mem_->tsock);
     rc_->mmio_out.bind(u->regs);
     rc_->msi_out.bind(u->msi_in);
@@ -82,7 +83,8 @@ System::System(sc_core::sc_module_name name, Config& cfg, const Trace* trace, bo
     units_.push_back(std::move(u));
   }
   if (const std::string bad = check_scopes(scopes_, unit_names); !bad.empty()) plat.fail("iommus", bad);
-  rc_->unremapped_memory.bind(mem_->tsock);
+  mmio_ports_ = static_cast<int>(units_.size());  // mmio_out[i]: unit i's registers, then BARs
+  rc_->to_dram.bind(mem_->tsock);
   rc_->unremapped_irq.bind(ic_->irq_in);
   rc_->set_default_route(unit_for_device(scopes_, Bdf{}));
 
@@ -132,12 +134,44 @@ System::System(sc_core::sc_module_name name, Config& cfg, const Trace* trace, bo
     auto e = std::make_unique<Endpoint>(ep.name.c_str(), ep, stats, totals_, clock, progress, txn_log);
     e->to_link.bind(link->from_device);
     link->to_host.bind(rc_->from_links);
-    rc_->ats_out.bind(e->ats_in);
+    // Downstream: ATS invalidate requests and MMIO to the BARs cross the link.
+    link->to_device.bind(e->from_link);
+    rc_->ats_out.bind(link->from_host);
     rc_->add_ats_target(ep.bdf, static_cast<int>(endpoints_.size()));
+    if (!ep.bars.empty()) {
+      const int port = mmio_ports_++;
+      rc_->mmio_out.bind(link->from_host);
+      for (std::size_t b = 0; b < ep.bars.size(); ++b) {
+        try {
+          rc_->add_mmio_window(ep.bars[b].base, ep.bars[b].size, port, fmt::format("{} BAR {}", ep.name, b), true,
+                               ep.bdf);
+        } catch (const std::logic_error& err) {
+          ep_node.fail("bars", err.what());
+        }
+      }
+    }
     by_bdf[ep.bdf] = e.get();
     by_name[ep.name] = e.get();
     links_.push_back(std::move(link));
     endpoints_.push_back(std::move(e));
+  }
+
+  // IOMMU groups from the topology (bridges, ACS), in the statistics and in
+  // the root complex's peer-to-peer routing.
+  {
+    std::vector<GroupedDevice> devs;
+    for (const auto& e : endpoints_) devs.push_back({e->params().bdf, e->params().acs});
+    const std::vector<IommuGroup> groups = iommu_groups(devs, bridges);
+    int count = 0;
+    for (std::size_t i = 0; i < endpoints_.size(); ++i) {
+      rc_->set_group(endpoints_[i]->params().bdf, groups[i].id, groups[i].bridged);
+      const int id = groups[i].id;
+      stats.formula(std::string(endpoints_[i]->name()) + ".iommu_group", "The device's IOMMU group (topology and ACS)",
+                    "Count", [id] { return double(id); });
+      count = std::max(count, id + 1);
+    }
+    stats.formula(std::string(this->name()) + ".iommu_groups", "IOMMU groups of the platform's endpoints", "Count",
+                  [count] { return double(count); });
   }
 
   // Synthetic workloads.

@@ -75,6 +75,7 @@ class System : public sc_core::sc_module {
   std::vector<UnitScope> scopes_;
   std::vector<RmrrRegion> rmrrs_;
   std::vector<AtsrPorts> atsrs_;
+  int mmio_ports_ = 0;  // root complex mmio_out ports bound so far
   std::unique_ptr<HostCpu> host_;
   std::unique_ptr<InterruptController> ic_;
   std::vector<std::unique_ptr<Link>> links_;
