@@ -460,6 +460,15 @@ std::vector<ConfigNode> ConfigNode::list(const std::string& key) {
   return out;
 }
 
+ConfigNode::Kind ConfigNode::kind(const std::string& key) const {
+  const YAML::Node& cn = node_;
+  const YAML::Node v = cn[key];
+  if (!v || v.IsNull()) return Kind::Absent;
+  if (v.IsMap()) return Kind::Map;
+  if (v.IsSequence()) return Kind::List;
+  return Kind::Scalar;
+}
+
 std::vector<std::string> ConfigNode::str_list(const std::string& key) {
   state_->consumed.insert(key_path(key));
   const YAML::Node& cn = node_;

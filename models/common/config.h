@@ -85,6 +85,9 @@ class ConfigNode {
  public:
   const std::string& path() const { return path_; }
   bool has(const std::string& key) const;
+  // What `key` holds, for keys that accept several forms.
+  enum class Kind { Absent, Scalar, Map, List };
+  Kind kind(const std::string& key) const;
 
   // Typed accessors. `key` is a direct child. Absent -> default written back.
   std::uint64_t u64(const std::string& key, std::uint64_t def, std::uint64_t min = 0,

@@ -44,15 +44,7 @@ GeneratorParams GeneratorParams::from_config(ConfigNode n, unsigned address_widt
   return p;
 }
 
-GeneratorSource::GeneratorSource(const GeneratorParams& p, std::uint64_t seed) : p_(p), state_(seed) {}
-
-std::uint64_t GeneratorSource::random() {
-  // splitmix64 (Steele, Lea, Flood 2014): small state, fixed output on every platform.
-  std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
+GeneratorSource::GeneratorSource(const GeneratorParams& p, std::uint64_t seed) : p_(p), rng_(seed) {}
 
 bool GeneratorSource::next(DmaRequest& out) {
   if (issued_ >= p_.count) return false;
@@ -62,7 +54,7 @@ bool GeneratorSource::next(DmaRequest& out) {
   out.write = p_.write;
   out.size = p_.size;
   const std::uint64_t slots = p_.window / p_.size;
-  const std::uint64_t slot = p_.pattern == GeneratorParams::Pattern::Random ? random() % slots : issued_ % slots;
+  const std::uint64_t slot = p_.pattern == GeneratorParams::Pattern::Random ? rng_.next() % slots : issued_ % slots;
   out.addr = p_.base + slot * p_.size;
   ++issued_;
   return true;

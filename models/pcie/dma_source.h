@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/config.h"
+#include "common/replacement.h"
 #include "common/types.h"
 #include "trace/trace_record.h"
 
@@ -70,9 +71,8 @@ class GeneratorSource : public DmaSource {
   bool next(DmaRequest& out) override;
 
  private:
-  std::uint64_t random();
   GeneratorParams p_;
-  std::uint64_t state_;
+  SplitMix64 rng_;  // splitmix64 (Steele, Lea, Flood 2014): fixed output on every platform
   std::uint64_t issued_ = 0;
 };
 

@@ -1,11 +1,15 @@
 #include "platform/system.h"
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <map>
 
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "pcie/workloads.h"
+#include "trace/trace_writer.h"
 #include "common/sc_time_conv.h"
 #include "platform/acpi_dmar.h"
 #include "platform/dmar_boot_log.h"
@@ -181,12 +185,13 @@ System::System(sc_core::sc_module_name name, Config& cfg, const Trace* trace, bo
     const std::string dev = w.required_str("device");
     auto it = by_name.find(dev);
     if (it == by_name.end()) w.fail("device", fmt::format("no endpoint named '{}' in platform.endpoints", dev));
-    GeneratorParams gp = GeneratorParams::from_config(w, mp.address_width);
     if (it->second->has_source())
       w.fail("device", fmt::format("endpoint '{}' already has a workload", dev));
     const Bdf& b = it->second->params().bdf;
     const std::uint64_t id = (std::uint64_t(b.segment) << 16) | b.rid();
-    it->second->set_source(std::make_unique<GeneratorSource>(gp, stream_seed(sim_.seed, id)));
+    std::unique_ptr<DmaSource> src = make_workload(w, mp.address_width, stream_seed(sim_.seed, id));
+    if (!sim_.record_trace.empty()) src = std::make_unique<RecordingSource>(std::move(src), b, &recorded_);
+    it->second->set_source(std::move(src));
   }
 
   if (trace) {
@@ -272,7 +277,26 @@ Tick System::run() {
                       sc_core::SC_MEDIUM);
   if (sim_.end_ps) sc_core::sc_start(to_sc_time(sim_.end_ps));
   else sc_core::sc_start();
+  if (!sim_.record_trace.empty()) write_recorded_trace();
   return std::max(now_tick(), totals_.last_done());
+}
+
+void System::write_recorded_trace() {
+  // Per device the records are in issue order with non-decreasing times; a
+  // stable sort by time interleaves the devices and keeps each one's order.
+  std::stable_sort(recorded_.begin(), recorded_.end(),
+                   [](const TraceRecord& a, const TraceRecord& b) { return a.time < b.time; });
+  const std::string tmp = sim_.record_trace + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out << "iommusim-trace 1\n# Recorded from the workloads of a run (simulation.record_trace), seed "
+        << sim_.seed << ".\n";
+    for (const TraceRecord& r : recorded_) out << format_record(r) << '\n';
+    if (!out) throw InputError(fmt::format("{}: cannot write", tmp));
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, sim_.record_trace, ec);
+  if (ec) throw InputError(fmt::format("{}: cannot write: {}", sim_.record_trace, ec.message()));
 }
 
 }  // namespace iommusim

@@ -66,6 +66,7 @@ class System : public sc_core::sc_module {
 
  private:
   void check_trace(const Trace& trace) const;
+  void write_recorded_trace();
 
   SimulationParams sim_;
   DmaTotals totals_;
@@ -76,6 +77,7 @@ class System : public sc_core::sc_module {
   std::vector<RmrrRegion> rmrrs_;
   std::vector<AtsrPorts> atsrs_;
   int mmio_ports_ = 0;  // root complex mmio_out ports bound so far
+  std::vector<TraceRecord> recorded_;  // simulation.record_trace
   std::unique_ptr<HostCpu> host_;
   std::unique_ptr<InterruptController> ic_;
   std::vector<std::unique_ptr<Link>> links_;
