@@ -19,7 +19,7 @@
 // the access turns the TLP into a translated request (AT = 10b, translated
 // address); one that does not (R/W missing, or Unsupported Request) leaves the
 // TLP untranslated, and the IOMMU then translates it (or reports its fault).
-// Invalidate requests from the IOMMU arrive on `ats_in`: the endpoint removes
+// Invalidate requests from the IOMMU arrive on `from_link`: the endpoint removes
 // the entries of the range and answers after `invalidation_latency_ns`, or
 // never (`answers_invalidations: false`, to provoke the unit's ITE); an
 // endpoint without a device TLB answers at once.

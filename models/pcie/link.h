@@ -1,7 +1,9 @@
 // PCIe link: a thin SystemC shell over the TLP-level timing of link_timing.h.
 //
-// Each direction (upstream: requests and write data; downstream: read
-// completions) is a ResourceTimeline on which TLPs, DLLPs and SKP ordered sets
+// Each direction (upstream: the device's requests and write data, and the
+// completions of host reads; downstream: read completions, and the host's
+// requests: MMIO to the BARs and ATS invalidate requests, see
+// b_transport_down) is a ResourceTimeline on which TLPs, DLLPs and SKP ordered sets
 // are serialized; a request that arrives while a direction is busy waits for
 // it. Per request:
 //   * the request TLP (a memory read request, or a posted write with its data)

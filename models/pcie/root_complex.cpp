@@ -41,7 +41,7 @@ RootComplex::RootComplex(sc_core::sc_module_name name, const RootComplexParams& 
       p2p_direct_(stats.counter(std::string(this->name()) + ".p2p_direct",
                                 "Peer-to-peer requests routed below a bridge without ACS (not remapped)")),
       p2p_via_root_(stats.counter(std::string(this->name()) + ".p2p_via_root",
-                                  "Peer-to-peer requests routed through the root complex after remapping")) {
+                                  "Peer-to-peer requests routed through the root complex (after remapping, or from an unremapped device)")) {
   from_links.register_b_transport(this, &RootComplex::dma);
   mmio_in.register_b_transport(this, &RootComplex::mmio);
   ats_in.register_b_transport(this, &RootComplex::ats_invalidate);

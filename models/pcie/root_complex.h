@@ -6,7 +6,7 @@
 // interrupt messages, not memory: they go to that unit's interrupt input,
 // `msi_out[i]` (interrupt remapping, then the interrupt controller). A
 // requester that no unit's scope holds is not remapped: its DMA goes to
-// `unremapped_memory` and its interrupts to `unremapped_irq` (VT-d 8.3: a
+// `to_dram` (through the peer check) and its interrupts to `unremapped_irq` (VT-d 8.3: a
 // device outside every DRHD scope). Routes are set per requester ID with
 // set_route(); the default route applies to requesters without one.
 //

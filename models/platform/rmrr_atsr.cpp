@@ -12,6 +12,8 @@ std::vector<Bdf> read_bdfs(ConfigNode& n, const std::string& key, std::uint16_t 
   for (std::size_t i = 0; i < texts.size(); ++i) {
     auto b = parse_bdf(texts[i]);
     if (!b) n.fail(key, fmt::format("element {}: expected a PCI requester ID BB:DD.F, got '{}'", i, texts[i]));
+    if (b->segment != 0 && b->segment != segment)
+      n.fail(key, fmt::format("element {}: {} is not in segment {} (the entry's segment)", i, texts[i], segment));
     b->segment = segment;
     out.push_back(*b);
   }

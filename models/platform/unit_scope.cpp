@@ -43,6 +43,8 @@ UnitScope UnitScope::from_config(ConfigNode n) {
   for (std::size_t i = 0; i < devices.size(); ++i) {
     auto b = parse_bdf(devices[i]);
     if (!b) n.fail("devices", fmt::format("element {}: expected a PCI requester ID BB:DD.F, got '{}'", i, devices[i]));
+    if (b->segment != 0 && b->segment != s.segment)
+      n.fail("devices", fmt::format("element {}: {} is not in segment {} (the scope's segment)", i, devices[i], s.segment));
     b->segment = s.segment;
     s.devices.push_back(*b);
   }
