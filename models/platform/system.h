@@ -48,6 +48,14 @@ class System : public sc_core::sc_module {
   const DmaTotals& totals() const { return totals_; }
   const MemoryController& memory() const { return *mem_; }
   const RemappingUnit& iommu() const { return *iommu_; }
+  // The RTL walker's waveform and cosimulation (walker: rtl | both; see
+  // RemappingUnit::open_vcd). Throws InputError when no unit has an RTL walker.
+  void open_rtl_vcd(const std::string& path, Tick from, Tick to) { iommu_->open_vcd(path, from, to); }
+  void close_rtl_vcd() { iommu_->close_vcd(); }
+  bool cosim_enabled() const { return iommu_->params().walker == WalkerKind::Both; }
+  std::uint64_t cosim_mismatches() const { return iommu_->cosim_mismatches(); }
+  // Tests: the unit itself (e.g. to swap in another RTL walker).
+  RemappingUnit& iommu_unit() { return *iommu_; }
   // The bytes of physical memory, for untimed set-up before a run (as a loader
   // would write them).
   SparseMemory& physical_memory() { return mem_->store(); }
