@@ -2,11 +2,14 @@
 //
 //   iommusim run [CONFIG] [--trace FILE] [--set key=value]... [--out DIR]
 //                [--txn-log FILE] [--seed N] [-v]
+//                [--strict-cosim] [--vcd FILE [--vcd-window START_NS:END_NS]]
 //   iommusim validate CONFIG
 //
 // Bad input ends the run with one line "iommusim: error: <input>:<place>:
 // <problem>" on stderr and exit code 1; output files of a failed run never
 // appear (they are written through temporary files and renamed at the end).
+// With --strict-cosim, a run in which the RTL and TLM walkers disagreed
+// (walker: both) writes its outputs and then exits with code 2.
 #include <unistd.h>
 
 #include <chrono>
@@ -43,6 +46,46 @@ struct RunOptions {
   std::string txn_log;
   std::optional<std::uint64_t> seed;
   int verbose = 0;
+  bool strict_cosim = false;
+  std::string vcd;
+  std::string vcd_window;
+};
+
+constexpr int kExitCosimMismatch = 2;
+
+// "START_NS:END_NS" (either side may be empty: from the start, to the end).
+std::pair<Tick, Tick> parse_vcd_window(const std::string& w) {
+  const auto colon = w.find(':');
+  const auto bad = [&w](const std::string& why) {
+    return InputError(fmt::format("--vcd-window '{}': {} (expected START_NS:END_NS, e.g. 1000:5000)", w, why));
+  };
+  if (colon == std::string::npos) throw bad("no ':'");
+  const auto parse = [&](const std::string& text, Tick def) -> Tick {
+    if (text.empty()) return def;
+    std::size_t used = 0;
+    double ns = 0;
+    try {
+      ns = std::stod(text, &used);
+    } catch (const std::exception&) {
+      throw bad(fmt::format("'{}' is not a number of nanoseconds", text));
+    }
+    if (used != text.size() || !(ns >= 0) || ns > 1e12) throw bad(fmt::format("'{}' is not a number of nanoseconds", text));
+    return static_cast<Tick>(ns * 1000 + 0.5);
+  };
+  const Tick from = parse(w.substr(0, colon), 0);
+  const Tick to = parse(w.substr(colon + 1), ~Tick{0});
+  if (from > to) throw bad("START is after END");
+  return {from, to};
+}
+
+// The VCD is written to FILE.tmp and renamed when the run has succeeded.
+struct VcdOutput {
+  std::string path;
+  bool done = false;
+  ~VcdOutput() {
+    std::error_code ec;
+    if (!path.empty() && !done) fs::remove(path + ".tmp", ec);
+  }
 };
 
 void write_text_file(const fs::path& path, const std::string& text) {
@@ -78,7 +121,6 @@ void print_summary(const std::string& what, const System& sys, const StatsRegist
   const double bursts = double(sys.memory().timing().row_hits() + sys.memory().timing().row_misses() +
                                sys.memory().timing().row_conflicts());
   const Histogram& lat = t.latency();
-  (void)stats;
   fmt::print("iommusim {}: {}\n", IOMMUSIM_VERSION, what);
   fmt::print("  simulated time   {:.3f} us\n", double(end) / 1e6);
   fmt::print("  DMAs done        {} ({} with errors or faults)\n", t.dmas().value(), t.errors().value());
@@ -88,6 +130,13 @@ void print_summary(const std::string& what, const System& sys, const StatsRegist
              lat.count() ? double(lat.percentile(99)) / 1000.0 : 0.0);
   fmt::print("  memory row hits  {:.1f} % of {} bursts\n",
              bursts ? 100.0 * double(sys.memory().timing().row_hits()) / bursts : 0.0, std::uint64_t(bursts));
+  const std::string unit = sys.iommu().name();
+  if (const auto* w = dynamic_cast<const Counter*>(stats.find(unit + ".cosim.walks"))) {
+    const auto* mm = dynamic_cast<const Counter*>(stats.find(unit + ".cosim.mismatches"));
+    const auto* diff = dynamic_cast<const Histogram*>(stats.find(unit + ".cosim.cycle_diff"));
+    fmt::print("  cosim            {} walks, {} mismatches, RTL slower by {:.1f} cycles/walk (max {})\n", w->value(),
+               mm ? mm->value() : 0, diff ? diff->mean() : 0.0, diff ? diff->max() : 0);
+  }
   fmt::print("  wall time        {:.2f} s ({:.0f} DMAs/s)\n", wall, wall > 0 ? double(t.dmas().value()) / wall : 0.0);
   fmt::print("  output           {}/{{stats.json,stats.txt,config.json}}\n", out.string());
 }
@@ -113,6 +162,18 @@ int cmd_run(const RunOptions& o) {
   }
   System sys("system", cfg, trace ? &*trace : nullptr, o.config.empty(), stats, progress, log.get());
   cfg.check_unknown_keys();
+  if (o.strict_cosim && !sys.cosim_enabled())
+    throw InputError(fmt::format("--strict-cosim: {} does not compare walkers; set its walker to both (e.g. --set "
+                                 "{}.walker=both)",
+                                 sys.iommu().params().name, sys.iommu().params().name));
+  if (!o.vcd_window.empty() && o.vcd.empty()) throw InputError("--vcd-window needs --vcd FILE");
+  VcdOutput vcd;
+  if (!o.vcd.empty()) {
+    const auto [from, to] = o.vcd_window.empty() ? std::pair<Tick, Tick>{0, ~Tick{0}} : parse_vcd_window(o.vcd_window);
+    fs::remove(o.vcd, ec);
+    sys.open_rtl_vcd(o.vcd + ".tmp", from, to);
+    vcd.path = o.vcd;
+  }
 
   const auto t0 = std::chrono::steady_clock::now();
   const Tick end = sys.run();
@@ -124,8 +185,19 @@ int cmd_run(const RunOptions& o) {
   stats.write_files(out.string());
   write_text_file(out / "config.json", cfg.to_json().dump(2) + "\n");
   if (log) log->finish();
+  if (!vcd.path.empty()) {
+    sys.close_rtl_vcd();
+    fs::rename(vcd.path + ".tmp", vcd.path);
+    vcd.done = true;
+  }
   print_summary(!o.config.empty() ? o.config : (trace ? trace->path : "(built-in platform)"), sys, stats, end,
                 wall, out);
+  if (o.strict_cosim && sys.cosim_mismatches() > 0) {
+    std::cerr << fmt::format("iommusim: error: --strict-cosim: {} of {}'s walks differ between the RTL and TLM "
+                             "walkers (reported above; counts in {}/stats.txt, {}.cosim.*)\n",
+                             sys.cosim_mismatches(), sys.iommu().params().name, out.string(), sys.iommu().name());
+    return kExitCosimMismatch;
+  }
   return 0;
 }
 
@@ -160,6 +232,11 @@ int sc_main(int argc, char* argv[]) {
   run->add_option("--txn-log", ro.txn_log, "Write the per-transaction log (CSV) of the trace's records here");
   CLI::Option* seed_opt = run->add_option("--seed", seed, "Random seed (overrides simulation.seed)");
   run->add_flag("-v,--verbose", ro.verbose, "More log output (repeat for more)");
+  run->add_flag("--strict-cosim", ro.strict_cosim,
+                "Exit with code 2 if the RTL and TLM walkers disagree on any walk (needs walker: both)");
+  run->add_option("--vcd", ro.vcd, "Write the RTL walker's waveform (VCD) here (needs walker: rtl or both)");
+  run->add_option("--vcd-window", ro.vcd_window,
+                  "Dump only the walks inside START_NS:END_NS of simulated time (either side may be empty)");
 
   std::string vconfig;
   CLI::App* validate = app.add_subcommand("validate", "Check a configuration (and its trace) without running");

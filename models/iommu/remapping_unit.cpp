@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "common/error.h"
 #include "common/sc_time_conv.h"
 #include "pcie/ats.h"
 #include "iommu/context_lookup.h"
@@ -13,10 +14,59 @@
 #include "iommu/sl_pte.h"
 #include "iommu/sl_walker.h"
 #include "iommu/timed_table_reader.h"
+#include "iommu/walk_cosim.h"
 
 namespace iommusim {
 
 namespace {
+
+// The RTL walker's memory in `rtl` mode: reads through the unit's socket at
+// the times the RTL's clock edges hand them over.
+template <class Reader>
+class UnitTimedMemory : public TimedMemory {
+ public:
+  explicit UnitTimedMemory(Reader& r) : r_(r) {}
+  bool read(Tick at, Addr pa, std::uint64_t& value, Tick& done) override {
+    r_.wait_until(at);
+    const bool ok = r_.try_read_qword(pa, value);
+    done = r_.time();
+    return ok;
+  }
+
+ private:
+  Reader& r_;
+};
+
+// Untimed reads through a socket's debug transport (the RTL's reads in `both`
+// mode that the TLM walk did not make).
+template <class Socket>
+class DebugTableReader : public TableReader {
+ public:
+  explicit DebugTableReader(Socket& s) : s_(s) {}
+  std::uint64_t read_qword(Addr pa) override {
+    std::uint64_t v = 0;
+    try_read_qword(pa, v);
+    return v;
+  }
+  bool try_read_qword(Addr pa, std::uint64_t& value) override {
+    unsigned char buf[8] = {};
+    tlm::tlm_generic_payload t;
+    t.set_command(tlm::TLM_READ_COMMAND);
+    t.set_address(pa);
+    t.set_data_ptr(buf);
+    t.set_data_length(8);
+    t.set_streaming_width(8);
+    const unsigned n = s_->transport_dbg(t);
+    value = 0;
+    for (int b = 7; b >= 0; --b) value = (value << 8) | buf[b];
+    return n == 8;
+  }
+
+ private:
+  Socket& s_;
+};
+
+std::uint64_t cycles_up(Tick span, Tick cycle) { return cycle ? (span + cycle - 1) / cycle : 0; }
 
 unsigned log2_exact(std::uint64_t v) {
   unsigned s = 0;
@@ -123,6 +173,32 @@ RemappingUnit::RemappingUnit(sc_core::sc_module_name name, const RemappingUnitPa
     stats.formula(fmt::format("{}.psc_hits_l{}", n, l),
                   fmt::format("Walks resumed from the level-{} paging-structure cache", l), "Count",
                   [this, l] { return double(psc_.hits(l)); });
+  if (p.walker != WalkerKind::Tlm) {
+    rtl_ = make_rtl_sl_walker();
+    if (!rtl_) throw InputError(fmt::format("{}: walker {}: this build has no RTL walker", n, walker_kind_name(p.walker)));
+    rtl_stats_.walks = &stats.counter(n + ".rtl_walker.walks", "Second-level walks run on the RTL walker");
+    rtl_stats_.clock_cycles = &stats.histogram(n + ".rtl_walker.clock_cycles",
+                                               "RTL walker clock cycles per walk, request accepted to result taken "
+                                               "(the clock stops while a read is at the memory)",
+                                               "Cycle");
+    stats.formula(n + ".rtl_walker.vcd_shifted_walks",
+                  "Walks drawn later in the waveform than their simulated time (they overlapped an earlier walk)",
+                  "Count", [this] { return rtl_ ? double(rtl_->shifted_walks()) : 0.0; });
+  }
+  if (p.walker == WalkerKind::Both) {
+    cosim_.walks = &stats.counter(n + ".cosim.walks", "Second-level walks run on both the TLM and the RTL walker");
+    cosim_.mismatches = &stats.counter(n + ".cosim.mismatches", "Walks whose TLM and RTL results differ");
+    for (unsigned b = 0; b < kCosimFieldCount; ++b)
+      cosim_.field[b] = &stats.counter(fmt::format("{}.cosim.mismatch_{}", n, cosim_field_name(b)),
+                                       fmt::format("Mismatching walks that differ in {}", cosim_field_name(b)));
+    cosim_.tlm_cycles = &stats.histogram(n + ".cosim.tlm_cycles",
+                                         "TLM walk time in unit cycles (rounded up), slot acquired to last read", "Cycle");
+    cosim_.rtl_cycles = &stats.histogram(
+        n + ".cosim.rtl_cycles", "RTL walk time in unit cycles (rounded up): clock cycles plus memory latencies", "Cycle");
+    cosim_.cycle_diff = &stats.histogram(n + ".cosim.cycle_diff",
+                                         "RTL walk time minus TLM walk time, in unit cycles (rounded up)", "Cycle");
+    cosim_.rtl_faster = &stats.counter(n + ".cosim.rtl_faster", "Walks the RTL finished before the TLM walker (not in cycle_diff)");
+  }
   regs.register_b_transport(this, &RemappingUnit::reg_access);
   SC_THREAD(qi_engine);
   dma_in.register_b_transport(this, &RemappingUnit::dma);
@@ -349,6 +425,72 @@ SlWalkParams RemappingUnit::sl_params(Addr table, unsigned levels) const {
   return wp;
 }
 
+SlWalkResult RemappingUnit::sl_walk(WalkReader& reader, const SlWalkParams& wp, const SlWalkRequest& rq) {
+  if (p_.walker == WalkerKind::Tlm || !rtl_)
+    return walk_second_level(reader, wp, rq.iova, rq.write, rq.read, rq.start_level, rq.start_table, rq.start_r,
+                             rq.start_w);
+  const Tick start = reader.time();
+  if (p_.walker == WalkerKind::Rtl) {
+    UnitTimedMemory<WalkReader> m(reader);
+    RtlWalkOutcome o = rtl_->walk(m, start, cycle_ps_, wp, rq);
+    reader.wait_until(o.end);
+    ++*rtl_stats_.walks;
+    rtl_stats_.clock_cycles->sample(o.cycles);
+    return std::move(o.result);
+  }
+  // Both: the TLM walk decides; the RTL walks the same request against a
+  // replay of the TLM walk's reads (same data, same latencies, no traffic).
+  RecordingReader rec(reader, [&reader] { return std::max(reader.time(), now_tick()); });
+  SlWalkResult w = walk_second_level(rec, wp, rq.iova, rq.write, rq.read, rq.start_level, rq.start_table, rq.start_r,
+                                     rq.start_w);
+  const Tick tlm_end = reader.time();
+  DebugTableReader<tlm_utils::simple_initiator_socket<RemappingUnit>> dbg(mem);
+  ReplayMemory replay(rec.log(), dbg);
+  const RtlWalkOutcome o = rtl_->walk(replay, start, cycle_ps_, wp, rq);
+  ++*rtl_stats_.walks;
+  rtl_stats_.clock_cycles->sample(o.cycles);
+  ++*cosim_.walks;
+  cosim_.tlm_cycles->sample(cycles_up(tlm_end - start, cycle_ps_));
+  cosim_.rtl_cycles->sample(cycles_up(o.end - start, cycle_ps_));
+  if (o.end >= tlm_end) cosim_.cycle_diff->sample(cycles_up(o.end - tlm_end, cycle_ps_));
+  else ++*cosim_.rtl_faster;
+  const unsigned fields = compare_walks(w, rec.log(), o.result, o.reads);
+  if (fields) {
+    ++*cosim_.mismatches;
+    for (unsigned b = 0; b < kCosimFieldCount; ++b)
+      if (fields & (1u << b)) ++*cosim_.field[b];
+    if (cosim_.mismatches->value() <= kCosimReportsShown) {
+      std::string text = fmt::format("{} at {} ps: ", name(), start) +
+                         describe_walk_mismatch(wp, rq, w, rec.log(), o.result, o.reads, fields);
+      if (cosim_.mismatches->value() == kCosimReportsShown) text += "\n  (further mismatches are counted, not shown)";
+      cosim_reports_.push_back(text);
+      SC_REPORT_WARNING("/iommu/cosim", text.c_str());
+    }
+  }
+  return w;
+}
+
+void RemappingUnit::open_vcd(const std::string& path, Tick from, Tick to) {
+  if (!rtl_)
+    throw InputError(fmt::format("--vcd: the waveform is the RTL walker's, and {} has walker: tlm (set "
+                                 "platform.iommus[].walker to rtl or both, e.g. --set {}.walker=rtl)",
+                                 name(), p_.name));
+  try {
+    rtl_->open_vcd(path, from, to);
+  } catch (const std::runtime_error& e) {
+    throw InputError(fmt::format("--vcd: {}", e.what()));
+  }
+}
+
+void RemappingUnit::close_vcd() {
+  if (rtl_) rtl_->close_vcd();
+}
+
+void RemappingUnit::use_rtl_walker(std::unique_ptr<RtlSlWalker> w) {
+  if (p_.walker == WalkerKind::Tlm) throw std::logic_error("use_rtl_walker: the unit's walker is tlm");
+  rtl_ = std::move(w);
+}
+
 bool RemappingUnit::context_of(std::uint16_t sid, Tick& t, ContextEntry& ce, Outcome& out) {
   t += cycle_ps_ * p_.context_cache.latency_cycles;
   Tick ready = 0;
@@ -397,9 +539,15 @@ void RemappingUnit::walk(std::uint16_t did, Addr top, unsigned levels, std::uint
   // A translation request neither reads nor writes: the walk reports what the
   // entries grant (not present: R = W = 0) instead of a permission fault.
   const bool tr = q.at == AddressType::TranslationRequest;
-  const SlWalkResult w = walk_second_level(reader, wp, iova, q.write && !tr, !q.write && !tr, resumed ? hit.level - 1 : 0,
-                                           resumed ? hit.entry.table : 0, resumed ? hit.entry.r : true,
-                                           resumed ? hit.entry.w : true);
+  SlWalkRequest rq;
+  rq.iova = iova;
+  rq.write = q.write && !tr;
+  rq.read = !q.write && !tr;
+  rq.start_level = resumed ? hit.level - 1 : 0;
+  rq.start_table = resumed ? hit.entry.table : 0;
+  rq.start_r = resumed ? hit.entry.r : true;
+  rq.start_w = resumed ? hit.entry.w : true;
+  const SlWalkResult w = sl_walk(reader, wp, rq);
   t = end_walk(reader);
   reads_per_walk_.sample(reader.reads());
   walk_latency_.sample(t - start);

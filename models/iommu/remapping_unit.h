@@ -27,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <systemc>
 #include <tlm>
@@ -45,6 +46,8 @@
 #include "iommu/pasid_cache.h"
 #include "iommu/qi_descriptor.h"
 #include "iommu/register_file.h"
+#include "iommu/rtl_walker.h"
+#include "iommu/walk_cosim.h"
 #include "iommu/sl_walker.h"
 #include "iommu/timed_table_reader.h"
 #include "iommu/unit_params.h"
@@ -74,6 +77,17 @@ class RemappingUnit : public sc_core::sc_module {
   const InterruptEntryCache& iec() const { return iec_; }
   const PagingStructureCache& psc() const { return psc_; }
   const PagingStructureCache& fl_psc() const { return fl_psc_; }
+
+  // With walker: both, the walks whose TLM and RTL results differed.
+  std::uint64_t cosim_mismatches() const { return cosim_.mismatches ? cosim_.mismatches->value() : 0; }
+  // The reports of the first mismatches (as also given to SC_REPORT_WARNING).
+  const std::vector<std::string>& cosim_reports() const { return cosim_reports_; }
+  // The RTL walker's waveform, for walks overlapping [from, to] ps (walker:
+  // rtl or both; else InputError). close_vcd() finishes the file.
+  void open_vcd(const std::string& path, Tick from, Tick to);
+  void close_vcd();
+  // Tests: replace the RTL walker (e.g. by a deliberately broken variant).
+  void use_rtl_walker(std::unique_ptr<RtlSlWalker> w);
 
  private:
   struct Outcome {
@@ -132,6 +146,9 @@ class RemappingUnit : public sc_core::sc_module {
   WalkReader begin_walk(Tick t);
   Tick end_walk(const WalkReader& reader);  // returns the walk's end time
   SlWalkParams sl_params(Addr table, unsigned levels) const;  // from the unit's features
+  // One second-level walk on the configured walker (tlm, rtl, or both:
+  // TLM result, RTL compared).
+  SlWalkResult sl_walk(WalkReader& reader, const SlWalkParams& wp, const SlWalkRequest& rq);
   // Resolves the context entry of `sid` at time t (cache or table reads).
   bool context_of(std::uint16_t sid, Tick& t, ContextEntry& ce, Outcome& out);
   // Second-level walk from `top` (levels) for domain `did`, through the PSCs;
@@ -261,6 +278,23 @@ class RemappingUnit : public sc_core::sc_module {
   std::map<std::uint16_t, ScopeStats> domains_;
   std::map<std::uint16_t, ScopeStats> devices_;
   std::map<std::uint8_t, Counter*> reasons_;
+  // The RTL walker (walker: rtl | both) and its statistics.
+  std::unique_ptr<RtlSlWalker> rtl_;
+  struct {
+    Counter* walks = nullptr;
+    Histogram* clock_cycles = nullptr;
+  } rtl_stats_;
+  static constexpr std::uint64_t kCosimReportsShown = 10;
+  struct {
+    Counter* walks = nullptr;
+    Counter* mismatches = nullptr;
+    std::array<Counter*, kCosimFieldCount> field{};
+    Histogram* tlm_cycles = nullptr;
+    Histogram* rtl_cycles = nullptr;
+    Histogram* cycle_diff = nullptr;
+    Counter* rtl_faster = nullptr;
+  } cosim_;
+  std::vector<std::string> cosim_reports_;
 };
 
 }  // namespace iommusim

@@ -58,6 +58,11 @@ class TimedTableReader : public TableReader {
     return true;
   }
 
+  // The next read starts no earlier than `t` (a clocked walker's edge).
+  void wait_until(Tick t) {
+    if (t > time_) time_ = t;
+  }
+
   Tick time() const { return time_; }
   unsigned reads() const { return reads_; }
   unsigned errors() const { return errors_; }

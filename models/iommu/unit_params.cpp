@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "iommu/rtl_walker.h"
 
 namespace iommusim {
 
@@ -31,6 +32,17 @@ UnitFeatures default_unit_features(unsigned haw) {
   return f;
 }
 
+
+const char* walker_kind_name(WalkerKind k) {
+  switch (k) {
+    case WalkerKind::Rtl:
+      return "rtl";
+    case WalkerKind::Both:
+      return "both";
+    default:
+      return "tlm";
+  }
+}
 
 RemappingUnitParams RemappingUnitParams::from_config(ConfigNode n, unsigned address_width) {
   RemappingUnitParams p;
@@ -95,6 +107,12 @@ RemappingUnitParams RemappingUnitParams::from_config(ConfigNode n, unsigned addr
   p.pipeline_cycles = static_cast<unsigned>(n.u64("pipeline_cycles", p.pipeline_cycles, 0, 10000));
   p.reg_cycles = static_cast<unsigned>(n.u64("reg_cycles", p.reg_cycles, 0, 10000));
   p.walker_slots = static_cast<unsigned>(n.u64("walker_slots", p.walker_slots, 1, 1024));
+  const std::string walker = n.choice("walker", "tlm", {"tlm", "rtl", "both"});
+  p.walker = walker == "rtl" ? WalkerKind::Rtl : walker == "both" ? WalkerKind::Both : WalkerKind::Tlm;
+  if (p.walker != WalkerKind::Tlm && !rtl_walker_built())
+    n.fail("walker", fmt::format("'{}' needs the RTL walker, and this build of iommusim has none (it was "
+                                 "configured with -DIOMMUSIM_RTL=OFF or without Verilator); use 'tlm'",
+                                 walker));
   ConfigNode qi = n.child("qi");
   p.qi_descriptor_cycles = static_cast<unsigned>(qi.u64("descriptor_cycles", p.qi_descriptor_cycles, 0, 1'000'000));
   p.qi_entry_cycles = static_cast<unsigned>(qi.u64("entry_cycles", p.qi_entry_cycles, 0, 1'000'000));

@@ -18,6 +18,11 @@
 
 namespace iommusim {
 
+// Which second-level walker translates (docs/models/rtl-walker.md): the TLM
+// reference, the Verilated RTL, or both with every walk compared.
+enum class WalkerKind { Tlm, Rtl, Both };
+const char* walker_kind_name(WalkerKind k);
+
 struct RemappingUnitParams {
   std::string name = "iommu0";
   Addr reg_base = 0xFED90000;  // as on Intel platforms
@@ -26,6 +31,7 @@ struct RemappingUnitParams {
   unsigned pipeline_cycles = 2;  // every translated request, before any lookup
   unsigned reg_cycles = 1;       // register access
   unsigned walker_slots = 4;     // concurrent table walks
+  WalkerKind walker = WalkerKind::Tlm;  // second-level walks: tlm | rtl | both
   unsigned qi_descriptor_cycles = 8;  // queued invalidation: each descriptor
   unsigned qi_entry_cycles = 1;       // ... plus each cache entry an invalidation examines
   // A device-TLB invalidation not completed within this is a time-out (ITE).

@@ -55,6 +55,23 @@ class System : public sc_core::sc_module {
   const std::vector<UnitScope>& scopes() const { return scopes_; }
   const std::vector<RmrrRegion>& rmrrs() const { return rmrrs_; }
   const std::vector<AtsrPorts>& atsrs() const { return atsrs_; }
+  // The RTL walker's waveform and cosimulation (walker: rtl | both; see
+  // RemappingUnit::open_vcd): the waveform is the first such unit's. Throws
+  // InputError when no unit has an RTL walker.
+  void open_rtl_vcd(const std::string& path, Tick from, Tick to) { rtl_unit().open_vcd(path, from, to); }
+  void close_rtl_vcd() { rtl_unit().close_vcd(); }
+  bool cosim_enabled() const {
+    for (const auto& u : units_)
+      if (u->params().walker == WalkerKind::Both) return true;
+    return false;
+  }
+  std::uint64_t cosim_mismatches() const {
+    std::uint64_t n = 0;
+    for (const auto& u : units_) n += u->cosim_mismatches();
+    return n;
+  }
+  // Tests: the first unit itself (e.g. to swap in another RTL walker).
+  RemappingUnit& iommu_unit() { return *units_.front(); }
   // The bytes of physical memory, for untimed set-up before a run (as a loader
   // would write them).
   SparseMemory& physical_memory() { return mem_->store(); }
@@ -67,6 +84,11 @@ class System : public sc_core::sc_module {
  private:
   void check_trace(const Trace& trace) const;
   void write_recorded_trace();
+  RemappingUnit& rtl_unit() {
+    for (auto& u : units_)
+      if (u->params().walker != WalkerKind::Tlm) return *u;
+    return *units_.front();  // open_vcd refuses it with the message
+  }
 
   SimulationParams sim_;
   DmaTotals totals_;
