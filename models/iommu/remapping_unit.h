@@ -88,6 +88,8 @@ class RemappingUnit : public sc_core::sc_module {
   void close_vcd();
   // Tests: replace the RTL walker (e.g. by a deliberately broken variant).
   void use_rtl_walker(std::unique_ptr<RtlSlWalker> w);
+  // The PCI segment of the unit's scope: where its ATS invalidate requests go.
+  void set_segment(std::uint16_t segment) { segment_ = segment; }
 
  private:
   struct Outcome {
@@ -188,6 +190,7 @@ class RemappingUnit : public sc_core::sc_module {
   // A wait descriptor's wait for the outstanding device-TLB invalidations;
   // false when one timed out (ITE raised, the queue stops at the wait).
   bool wait_for_devtlb_invalidations();
+  void raise_devtlb_timeout();
   // Raises the fault event `at` (an offset from now).
   void fault_event(const sc_core::sc_time& at = sc_core::SC_ZERO_TIME);
 
@@ -248,6 +251,7 @@ class RemappingUnit : public sc_core::sc_module {
   bool devtlb_unanswered_ = false;  // an invalidation got no completion
   Tick devtlb_timeout_at_ = 0;      // ... and times out then
   std::uint16_t devtlb_timeout_sid_ = 0;
+  std::uint16_t segment_ = 0;
   Counter& invalidation_events_;
   Counter& msis_forwarded_;
   // Interrupt remapping (GSTS.IRES = 1).

@@ -61,8 +61,12 @@ void RemappingUnit::qi_drain() {
     if (tail >= queue_bytes || (tail % bytes) != 0) return qi_error(1);
     if (head == tail) {
       // An invalidation that never completes times out even when no wait
-      // descriptor follows it.
-      if (devtlb_unanswered_) wait_for_devtlb_invalidations();
+      // descriptor follows it: the engine comes back at the deadline (or
+      // earlier, for new descriptors, which it processes meanwhile).
+      if (devtlb_unanswered_) {
+        if (now_tick() >= devtlb_timeout_at_) raise_devtlb_timeout();
+        else qi_kick_.notify(to_sc_time(devtlb_timeout_at_ - now_tick()));
+      }
       return;
     }
 
@@ -109,7 +113,7 @@ void RemappingUnit::send_devtlb_invalidation(const QiDescriptor& d) {
   for (unsigned i = 0; i < 8; ++i) data[i] = static_cast<unsigned char>(body >> (8 * i));
   PcieAttr attr;
   attr.ats_invalidate = true;
-  attr.requester = Bdf{0, static_cast<std::uint8_t>(d.sid >> 8), static_cast<std::uint8_t>((d.sid >> 3) & 0x1f),
+  attr.requester = Bdf{segment_, static_cast<std::uint8_t>(d.sid >> 8), static_cast<std::uint8_t>((d.sid >> 3) & 0x1f),
                        static_cast<std::uint8_t>(d.sid & 7)};
   if (d.type == QiType::PasidDeviceTlb && !d.global) {
     attr.has_pasid = true;
@@ -128,15 +132,17 @@ void RemappingUnit::send_devtlb_invalidation(const QiDescriptor& d) {
   t.clear_extension(&attr);
   const Tick now = now_tick();
   if (t.get_response_status() == tlm::TLM_INCOMPLETE_RESPONSE) {
-    // No completion will come: a time-out (ITE) once the timer runs out.
+    // No completion will come (the function does not answer, or does not
+    // exist: the request is a posted message): a time-out (ITE) once the
+    // timer runs out.
     if (!devtlb_unanswered_) {
       devtlb_timeout_at_ = now + p_.devtlb_timeout_ps;
       devtlb_timeout_sid_ = d.sid;
     }
     devtlb_unanswered_ = true;
   } else if (!t.is_response_ok()) {
-    // Unsupported Request (no such function) or another error status: an
-    // invalid invalidation completion (FSTS.ICE).
+    // An invalid Invalidate Completion (e.g. an ITag that matches no
+    // outstanding request): FSTS.ICE (VT-d 6.5.2.5 / 11.4.9).
     ++devtlb_completion_errors_;
     // IQERCD.ICESID (63:48): the source-id of the failed invalidation.
     regfile_.set_iqercd((regfile_.peek(reg::kIqercd) & ~(std::uint64_t{0xffff} << 48)) | (std::uint64_t{d.sid} << 48));
@@ -146,15 +152,21 @@ void RemappingUnit::send_devtlb_invalidation(const QiDescriptor& d) {
   }
 }
 
+void RemappingUnit::raise_devtlb_timeout() {
+  devtlb_unanswered_ = false;
+  ++devtlb_timeouts_;
+  // IQERCD.ITESID (47:32): the source-id of the timed-out invalidation.
+  regfile_.set_iqercd((regfile_.peek(reg::kIqercd) & ~(std::uint64_t{0xffff} << 32)) |
+                      (std::uint64_t{devtlb_timeout_sid_} << 32));
+  if (regfile_.report_fault_status(reg::kFstsIte)) fault_event();
+}
+
 bool RemappingUnit::wait_for_devtlb_invalidations() {
   if (devtlb_unanswered_) {
+    // A wait descriptor holds until every earlier invalidation completed:
+    // this one never will, so it holds until the time-out.
     sc_core::wait(to_sc_time(devtlb_timeout_at_ > now_tick() ? devtlb_timeout_at_ - now_tick() : 0));
-    devtlb_unanswered_ = false;
-    ++devtlb_timeouts_;
-    // IQERCD.ITESID (47:32): the source-id of the timed-out invalidation.
-    regfile_.set_iqercd((regfile_.peek(reg::kIqercd) & ~(std::uint64_t{0xffff} << 32)) |
-                        (std::uint64_t{devtlb_timeout_sid_} << 32));
-    if (regfile_.report_fault_status(reg::kFstsIte)) fault_event();
+    if (devtlb_unanswered_) raise_devtlb_timeout();
     return false;
   }
   if (devtlb_pending_until_ > now_tick()) sc_core::wait(to_sc_time(devtlb_pending_until_ - now_tick()));

@@ -28,6 +28,7 @@ EndpointParams EndpointParams::from_config(ConfigNode n) {
     p.invalidation_latency_ps =
         static_cast<Tick>(d.real("invalidation_latency_ns", double(p.invalidation_latency_ps) / 1000, 0, 1e9) * 1000 + 0.5);
     p.answers_invalidations = d.boolean("answers_invalidations", p.answers_invalidations);
+    p.invalid_completions = d.boolean("invalid_completions", p.invalid_completions);
     p.devtlb = IotlbParams::from_config(d);
   }
   p.acs = n.boolean("acs", p.acs);
@@ -123,7 +124,7 @@ Endpoint::AtsResult Endpoint::ats_request(Tick t, Addr addr, PcieAttr attr) {
   return r;
 }
 
-Tick Endpoint::translate_tlp(Tick t, bool write, TlpChunk& c, PcieAttr& attr, Tick& ats_issued) {
+Tick Endpoint::translate_tlp(Tick t, bool write, TlpChunk& c, PcieAttr& attr, std::optional<Tick>& ats_issued) {
   // The lookup sees the device TLB as it is at time t (invalidations that
   // arrived before then included): catch up with t first.
   clock_.advance_to(t);
@@ -143,7 +144,8 @@ Tick Endpoint::translate_tlp(Tick t, bool write, TlpChunk& c, PcieAttr& attr, Ti
       // The IOMMU answers with 4 KiB, 2 MiB or 1 GiB pages; any other range
       // is cached as the 4 KiB page asked for.
       const unsigned shift = (r.c.shift == 21 || r.c.shift == 30) ? r.c.shift : 12;
-      const Addr frame = shift == r.c.shift ? r.c.addr : r.c.addr + ((c.addr & ~Addr(0xfff)) & ((Addr(1) << r.c.shift) - 1));
+      const Addr range_mask = r.c.shift >= 64 ? ~Addr(0) : (Addr(1) << r.c.shift) - 1;
+      const Addr frame = shift == r.c.shift ? r.c.addr : r.c.addr + ((c.addr & ~Addr(0xfff)) & range_mask);
       e = IotlbEntry{frame & ~((Addr(1) << shift) - 1), static_cast<std::uint8_t>(shift), r.c.r, r.c.w};
       devtlb_->insert(0, c.addr, e, t);
       have = true;
@@ -193,6 +195,11 @@ void Endpoint::ats_invalidate(tlm::tlm_generic_payload& trans, sc_core::sc_time&
                                               : devtlb_->invalidate_pages(0, range.base, range.shift - 12);
     if (!p_.answers_invalidations) {
       trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);  // no completion, ever
+      return;
+    }
+    if (p_.invalid_completions) {
+      delay += to_sc_time(p_.invalidation_latency_ps);
+      trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);  // a completion the unit cannot match
       return;
     }
     delay += to_sc_time(p_.invalidation_latency_ps);
@@ -272,7 +279,9 @@ void Endpoint::engine() {
           if (fault_reason == 0) fault_reason = r.fault;
         } else if ((r.c.r || r.c.w) && devtlb_) {
           const unsigned shift = (r.c.shift == 21 || r.c.shift == 30) ? r.c.shift : 12;
-          devtlb_->insert(0, page, IotlbEntry{r.c.addr & ~((Addr(1) << shift) - 1), static_cast<std::uint8_t>(shift), r.c.r, r.c.w}, r.done);
+          const Addr range_mask = r.c.shift >= 64 ? ~Addr(0) : (Addr(1) << r.c.shift) - 1;
+          const Addr frame = shift == r.c.shift ? r.c.addr : r.c.addr + (page & range_mask);
+          devtlb_->insert(0, page, IotlbEntry{frame & ~((Addr(1) << shift) - 1), static_cast<std::uint8_t>(shift), r.c.r, r.c.w}, r.done);
           if (shift > 12) next = (page | ((Addr(1) << shift) - 1)) + 1;
         }
         page = next;
@@ -284,14 +293,14 @@ void Endpoint::engine() {
     for (const TlpChunk& chunk : chunks) {
       TlpChunk c = chunk;
       attr.at = req.translated ? AddressType::Translated : AddressType::Untranslated;
-      Tick ats_issued = 0;  // a translation request's issue time (device-TLB miss)
+      std::optional<Tick> ats_issued;  // a translation request's issue time (device-TLB miss)
       if (devtlb_ && !req.translated && !req.msi) t = translate_tlp(t, req.write, c, attr, ats_issued);
       attr.tag = static_cast<std::uint16_t>(tags_.in_use() % p_.tags);
       const TlpResult r = issue_tlp(t, req, c, attr);
       if (first) {
         // A DMA starts with its first TLP, or with the translation request
         // that TLP needed.
-        first_issue = ats_issued ? ats_issued : r.issued;
+        first_issue = ats_issued ? *ats_issued : r.issued;
         if (attr.reached_memory) pa = attr.memory_addr;
         first = false;
       }

@@ -25,6 +25,7 @@
 // endpoint without a device TLB answers at once.
 #pragma once
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,7 @@ struct EndpointParams {
   IotlbParams devtlb;
   Tick invalidation_latency_ps = 100'000;  // invalidate request to completion
   bool answers_invalidations = true;
+  bool invalid_completions = false;  // answers with an invalid completion (bad ITag): the unit's ICE
   // Memory BARs: [base, base + size), size a power of two >= 4 KiB, base
   // aligned to it. Their bytes are the device's registers/memory, read and
   // written by host MMIO (and peer-to-peer DMA).
@@ -120,7 +122,7 @@ class Endpoint : public sc_core::sc_module {
   // The device-TLB step before a TLP: may rewrite c.addr and attr.at.
   // Returns the time the TLP can go; `ats_issued` receives the issue time of
   // the translation request a miss sent (left alone on a hit).
-  Tick translate_tlp(Tick t, bool write, TlpChunk& c, PcieAttr& attr, Tick& ats_issued);
+  Tick translate_tlp(Tick t, bool write, TlpChunk& c, PcieAttr& attr, std::optional<Tick>& ats_issued);
   void downstream(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   void ats_invalidate(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   void bar_access(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);

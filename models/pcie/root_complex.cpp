@@ -73,7 +73,8 @@ void RootComplex::ats_invalidate(int, tlm::tlm_generic_payload& trans, sc_core::
   const PcieAttr* attr = trans.get_extension<PcieAttr>();
   const auto it = attr ? ats_targets_.find(attr->requester) : ats_targets_.end();
   if (it == ats_targets_.end()) {
-    trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    // A posted message to no function: dropped; no completion ever comes.
+    trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
     return;
   }
   ats_out[it->second]->b_transport(trans, delay);
@@ -105,7 +106,9 @@ void RootComplex::dma(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& de
   if (!msi) {
     // A peer in the requester's group below a bridge without ACS.
     const PcieAttr* attr = trans.get_extension<PcieAttr>();
-    const Window* w = attr ? peer_window(a, trans.get_data_length()) : nullptr;
+    // (Translation requests go to the translation agent, never to a peer.)
+    const Window* w =
+        attr && attr->at != AddressType::TranslationRequest ? peer_window(a, trans.get_data_length()) : nullptr;
     if (w && w->bdf != attr->requester) {
       const auto from = groups_.find(attr->requester), to = groups_.find(w->bdf);
       if (from != groups_.end() && to != groups_.end() && from->second.bridged && from->second.id == to->second.id) {

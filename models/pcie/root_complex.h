@@ -28,7 +28,8 @@
 // routed by ID (the PcieAttr requester field names the target function) to
 // the endpoint registered for it; the endpoint's answer (its invalidate
 // completion) comes back through the same call. A request for an ID that no
-// endpoint has is answered Unsupported Request (TLM address error).
+// endpoint has is dropped (a posted message): no completion comes
+// (TLM_INCOMPLETE_RESPONSE), and the unit times out.
 #pragma once
 #include <map>
 #include <string>

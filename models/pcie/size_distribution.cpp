@@ -33,6 +33,10 @@ SizeDistribution SizeDistribution::from_config(ConfigNode& n, const std::string&
                                           "1, got '{}'",
                                           i, max, entries[i]));
         bins.emplace_back(*size, *weight);
+        std::uint64_t total = 0;
+        for (const auto& b : bins)
+          if (__builtin_add_overflow(total, b.second, &total))
+            h.fail("histogram", "the weights add up to more than 2^64 - 1");
       }
       return SizeDistribution(std::move(bins));
     }

@@ -3,7 +3,7 @@
 // ratio 7:4:1), or a histogram of sizes with integer weights. Draws use the
 // workload's seeded stream, so runs are deterministic.
 //
-// Config: `size: 1500` | `size: imix` | `size: {histogram: [[64, 7], [1500, 1]]}`
+// Config: `size: 1500` | `size: imix` | `size: {histogram: ["64:7", "1500:1"]}`
 // is read by the workload as `packet_size` / `io_size` (see workloads.h).
 #pragma once
 #include <cstdint>

@@ -27,6 +27,12 @@ void refuse_per_packet_mapping(ConfigNode& n) {
                       "use mapping: pool (buffers pre-mapped by the trace or tables)");
 }
 
+// The last issue time, start + (count - 1) * interval, must not wrap.
+void check_schedule(ConfigNode& n, Tick start, Tick interval, std::uint64_t count, const char* what) {
+  if (interval && count - 1 > (UINT64_MAX - start) / interval)
+    n.fail("interval_ns", fmt::format("{} {} at this interval end beyond the simulator's time range", count, what));
+}
+
 DmaRequest request(std::uint64_t seq, Tick time, bool write, Addr addr, std::uint64_t size) {
   DmaRequest r;
   r.seq = seq;
@@ -66,6 +72,7 @@ StreamParams StreamParams::from_config(ConfigNode n, unsigned address_width) {
   p.count = n.u64("count", p.count, 1);
   p.start_ps = ns_key(n, "start_ns");
   p.interval_ps = ns_key(n, "interval_ns");
+  check_schedule(n, p.start_ps, p.interval_ps, p.count, "transfers");
   return p;
 }
 
@@ -99,6 +106,7 @@ NicParams NicParams::from_config(ConfigNode n, unsigned address_width) {
   p.packets = n.u64("packets", p.packets, 1);
   p.start_ps = ns_key(n, "start_ns");
   p.interval_ps = ns_key(n, "interval_ns");
+  check_schedule(n, p.start_ps, p.interval_ps, p.packets, "packets");
   p.moderation_packets = static_cast<unsigned>(n.u64("moderation_packets", p.moderation_packets, 0, 1 << 20));
   p.msi = MsiTarget::from_config(n.child("msi"));
   refuse_per_packet_mapping(n);
@@ -148,6 +156,7 @@ NvmeParams NvmeParams::from_config(ConfigNode n, unsigned address_width) {
   p.commands = n.u64("commands", p.commands, 1);
   p.start_ps = ns_key(n, "start_ns");
   p.interval_ps = ns_key(n, "interval_ns");
+  check_schedule(n, p.start_ps, p.interval_ps, p.commands, "commands");
   p.completions_per_msi = static_cast<unsigned>(n.u64("completions_per_msi", p.completions_per_msi, 0, 65536));
   p.msi = MsiTarget::from_config(n.child("msi"));
   refuse_per_packet_mapping(n);

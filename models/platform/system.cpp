@@ -72,6 +72,7 @@ System::System(sc_core::sc_module_name name, Config& cfg, const Trace* trace, bo
     scopes_.push_back(UnitScope::from_config(unit_nodes[i].child("scope")));
     unit_names.push_back(up.name);
     auto u = std::make_unique<RemappingUnit>(up.name.c_str(), up, stats, stream_seed(sim_.seed, (1u << 20) + i));
+    u->set_segment(scopes_.back().segment);
     rc_->to_memory.bind(u->dma_in);
     u->dma_out.bind(rc_->translated_in);  // then memory, or a peer's BAR
     u->mem.bind(mem_->tsock);
@@ -146,6 +147,15 @@ System::System(sc_core::sc_module_name name, Config& cfg, const Trace* trace, bo
       const int port = mmio_ports_++;
       rc_->mmio_out.bind(link->from_host);
       for (std::size_t b = 0; b < ep.bars.size(); ++b) {
+        const Addr base = ep.bars[b].base, last = base + (ep.bars[b].size - 1);
+        if (base <= RootComplex::kMsiLimit && last >= RootComplex::kMsiBase)
+          ep_node.fail("bars", fmt::format("BAR {} ({:#x}-{:#x}) overlaps the MSI window 0xfee00000-0xfeefffff", b,
+                                           base, last));
+        if (mem_->contains(base, 1) || mem_->contains(last, 1))
+          ep_node.fail("bars", fmt::format("BAR {} ({:#x}-{:#x}) overlaps physical memory ({:#x}-{:#x}): put it in "
+                                           "the MMIO hole above memory, or make memory smaller",
+                                           b, base, last, mem_->params().base,
+                                           mem_->params().base + mem_->params().size - 1));
         try {
           rc_->add_mmio_window(ep.bars[b].base, ep.bars[b].size, port, fmt::format("{} BAR {}", ep.name, b), true,
                                ep.bdf);

@@ -151,6 +151,7 @@ TEST_CASE("platform: bad DMAR imports are clear errors", "[system]") {
 TEST_CASE("platform: IOMMU groups follow bridges and ACS, and peer requests follow them", "[system]") {
   const std::string dir = temp_dir();
   write_file(dir + "/c.yaml", R"(platform:
+  memory: { size: 0x80000000 }  # 2 GiB: the BARs sit in the MMIO hole above it
   bridges:
     - { bdf: "00:1c.0", secondary: 1, subordinate: 2, acs: false }
     - { bdf: "00:1d.0", secondary: 3, subordinate: 3 }
@@ -160,11 +161,13 @@ TEST_CASE("platform: IOMMU groups follow bridges and ACS, and peer requests foll
     - { name: c, bdf: "03:00.0", bars: [{ base: 0xe0200000, size: 0x1000 }] }
     - { name: d0, bdf: "04:00.0" }
     - { name: d1, bdf: "04:00.1" }
+    - { name: e, bdf: "02:01.0", devtlb: { entries: 8 } }
 )");
   write_file(dir + "/t.trace", R"(iommusim-trace 1
 0 01:00.0 dma_w addr=0xe0100000 size=64
 0 03:00.0 dma_w addr=0xe0000040 size=64
 0 04:00.0 dma_r addr=0x1000 size=64
+500 02:01.0 dma_r addr=0xe0100000 size=64
 1000 host mmio_r addr=0xe0100000 size=4
 +0 host mmio_r addr=0xe0000040 size=4
 )");
@@ -178,7 +181,13 @@ TEST_CASE("platform: IOMMU groups follow bridges and ACS, and peer requests foll
   CHECK(stats["system.c.iommu_group"] == 1);
   CHECK(stats["system.d0.iommu_group"] == 2);
   CHECK(stats["system.d1.iommu_group"] == 2);
-  CHECK(stats["system.rc.p2p_direct"] == 1);    // a -> b, below the bridge
+  // a -> b below the bridge; e's translation request goes up to the unit (a
+  // translation request is never answered by a peer), then its translated
+  // read to b's BAR goes below the bridge too.
+  CHECK(stats["system.rc.p2p_direct"] == 2);
+  CHECK(stats["system.iommu0.ats.translation_requests"] == 1);
+  CHECK(stats["system.e.ats.translated_tlps"] == 1);
+  CHECK(stats["system.b.bar_reads"] == 2);  // e's read and the host's
   CHECK(stats["system.rc.p2p_via_root"] == 1);  // c -> a, through the unit
   CHECK(stats["system.iommu0.bypassed"] == 2);  // c's request and d0's read (translation is off)
   CHECK(stats["system.b.bar_writes"] == 1);
