@@ -4,6 +4,8 @@
 //                [--txn-log FILE] [--seed N] [-v]
 //                [--strict-cosim] [--vcd FILE [--vcd-window START_NS:END_NS]]
 //   iommusim validate CONFIG
+//   iommusim import --format ftrace|qemu INPUT -o OUTPUT [--device BDF]
+//                   [--reg-base ADDR] [--on-error skip|fail]
 //
 // Bad input ends the run with one line "iommusim: error: <input>:<place>:
 // <problem>" on stderr and exit code 1; output files of a failed run never
@@ -18,6 +20,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <optional>
 
 #include <CLI/CLI.hpp>
@@ -30,6 +33,8 @@
 #include "common/quiet_systemc.h"
 #include "common/stats.h"
 #include "platform/system.h"
+#include "trace/import_ftrace.h"
+#include "trace/import_qemu.h"
 #include "trace/trace_reader.h"
 #include "trace/txn_log.h"
 
@@ -215,6 +220,43 @@ int cmd_validate(const std::string& config) {
   return 0;
 }
 
+struct ImportCli {
+  std::string format;
+  std::string input;
+  std::string output;
+  std::string device;
+  std::string reg_base;
+  std::string on_error = "skip";
+};
+
+// Converts a real trace (ftrace text, a QEMU vtd_* log) into trace-v1; the
+// summary goes to stderr. The output appears only when the import succeeded.
+int cmd_import(const ImportCli& c) {
+  ImportOptions o;
+  if (!c.device.empty()) {
+    o.device = parse_bdf(c.device);
+    if (!o.device) throw InputError(fmt::format("--device '{}': expected a BDF like 3b:00.0 or 0000:3b:00.0", c.device));
+  }
+  if (!c.reg_base.empty()) {
+    const auto base = parse_import_number(c.reg_base);
+    if (!base) throw InputError(fmt::format("--reg-base '{}': expected an address, e.g. 0xfed90000", c.reg_base));
+    o.reg_base = *base;
+  }
+  o.on_error = c.on_error == "fail" ? ImportOnError::Fail : ImportOnError::Skip;
+
+  std::ifstream in(c.input, std::ios::binary);
+  if (!in) throw InputError(fmt::format("{}: cannot open", c.input));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw InputError(fmt::format("{}: cannot read", c.input));
+
+  const ImportResult r = c.format == "qemu" ? import_qemu(text, c.input, o) : import_ftrace(text, c.input, o);
+  const std::string trace = r.trace_text();
+  parse_trace(trace, c.output, "");  // the contract: what we write reads back (throws otherwise)
+  write_text_file(c.output, trace);
+  std::cerr << fmt::format("iommusim import ({}): {} -> {}\n{}", c.format, c.input, c.output, r.summary());
+  return 0;
+}
+
 }  // namespace
 
 int sc_main(int argc, char* argv[]) {
@@ -242,6 +284,19 @@ int sc_main(int argc, char* argv[]) {
   CLI::App* validate = app.add_subcommand("validate", "Check a configuration (and its trace) without running");
   validate->add_option("config", vconfig, "Configuration file")->required();
 
+  ImportCli ic;
+  CLI::App* imp = app.add_subcommand("import", "Convert a real trace (Linux ftrace text, QEMU vtd_* log) into trace-v1");
+  imp->add_option("--format", ic.format, "Input format: ftrace (iommu and dma events) or qemu (intel-iommu vtd_* events)")
+      ->required()
+      ->check(CLI::IsMember({"ftrace", "qemu"}));
+  imp->add_option("input", ic.input, "Input file")->required();
+  imp->add_option("-o,--output", ic.output, "Output trace file (trace-v1)")->required();
+  imp->add_option("--device", ic.device,
+                  "Requester BDF for events that name no PCI device (iommu map/unmap, non-PCI devices, MSIs)");
+  imp->add_option("--reg-base", ic.reg_base, "qemu: register block base of the remapping unit (default 0xfed90000)");
+  imp->add_option("--on-error", ic.on_error, "Malformed lines: skip and count them (default), or fail")
+      ->check(CLI::IsMember({"skip", "fail"}));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -263,6 +318,7 @@ int sc_main(int argc, char* argv[]) {
                                                   : ro.verbose == 1 ? sc_core::SC_MEDIUM
                                                                     : sc_core::SC_LOW);
   try {
+    if (*imp) return cmd_import(ic);
     return *run ? cmd_run(ro) : cmd_validate(vconfig);
   } catch (const InputError& e) {
     std::cerr << "iommusim: error: " << e.what() << "\n";

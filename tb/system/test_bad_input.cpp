@@ -42,7 +42,8 @@ void check_rejected(const BadCase& c) {
   auto r = run_cli(args);
   CHECK(r.status == 1);
   std::string expect = "iommusim: error: " + c.expect + "\n";
-  for (auto p = expect.find("DIR"); p != std::string::npos; p = expect.find("DIR")) expect.replace(p, 3, dir);
+  for (auto p = expect.find("DIR"); p != std::string::npos; p = expect.find("DIR", p + dir.size()))
+    expect.replace(p, 3, dir);
   CHECK(r.err == expect);
   CHECK(r.out.empty());
   for (const char* f : {"stats.json", "stats.txt", "config.json", "log.csv"})

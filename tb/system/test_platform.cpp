@@ -135,7 +135,8 @@ TEST_CASE("platform: bad DMAR imports are clear errors", "[system]") {
     auto r = run_cli("run " + dir + "/c.yaml --out " + dir + "/out");
     CHECK(r.status == 1);
     std::string expect = c.expect;
-    for (auto p = expect.find("DIR"); p != std::string::npos; p = expect.find("DIR")) expect.replace(p, 3, dir);
+    for (auto p = expect.find("DIR"); p != std::string::npos; p = expect.find("DIR", p + dir.size()))
+      expect.replace(p, 3, dir);
     CHECK(r.err.find(expect) != std::string::npos);
     CHECK_FALSE(fs::exists(dir + "/out/stats.json"));
   }
