@@ -345,7 +345,7 @@ std::size_t RemappingUnit::invalidate_iotlb(IotlbGranularity g, std::uint16_t di
   return examined;
 }
 
-void RemappingUnit::send_interrupt(const MsiMessage& m, const sc_core::sc_time& delay) {
+Tick RemappingUnit::send_interrupt(const MsiMessage& m, const sc_core::sc_time& delay, PcieAttr* attr) {
   unsigned char data[4];
   for (int i = 0; i < 4; ++i) data[i] = static_cast<unsigned char>(m.data >> (8 * i));
   tlm::tlm_generic_payload t;
@@ -355,8 +355,11 @@ void RemappingUnit::send_interrupt(const MsiMessage& m, const sc_core::sc_time& 
   t.set_data_length(4);
   t.set_streaming_width(4);
   t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  if (attr) t.set_extension(attr);
   sc_core::sc_time d = delay;
   irq_out->b_transport(t, d);
+  if (attr) t.clear_extension(attr);
+  return now_tick() + to_tick(d);
 }
 
 void RemappingUnit::fault_event(const sc_core::sc_time& at) {

@@ -123,7 +123,9 @@ class RemappingUnit : public sc_core::sc_module {
   // Records an interrupt-remapping fault (FRCD.FI bits 63:48 = index).
   void record_ir_fault(FaultReason r, bool fpd, std::uint16_t sid, std::uint32_t index, Tick t);
   // Sends an interrupt message (FEDATA to FEADDR, IEDATA to IEADDR).
-  void send_interrupt(const MsiMessage& m, const sc_core::sc_time& delay);
+  // `attr` (optional) receives what the interrupt controller delivered.
+  // Returns when the message was delivered.
+  Tick send_interrupt(const MsiMessage& m, const sc_core::sc_time& delay, PcieAttr* attr = nullptr);
   void dma(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   // An ATS translation request (PCIe AT = 01b, VT-d 4.2.3): answered with a
   // translation completion in the request's 8-byte data buffer, or with an
@@ -182,6 +184,8 @@ class RemappingUnit : public sc_core::sc_module {
   // Processes descriptors from IQH to IQT; false when it stopped on an error.
   void qi_drain();
   void qi_error(unsigned iqei);
+  // IQERCD (11.4.9.x): IQEI 3:0, ITESID 47:32, ICESID 63:48; the others keep.
+  void set_iqercd_field(unsigned shift, std::uint64_t mask, std::uint64_t value);
   std::size_t qi_execute(const QiDescriptor& d);
   void invalidation_event();
   // Device-TLB invalidate descriptor (0x3, 0x8): sends the ATS invalidate

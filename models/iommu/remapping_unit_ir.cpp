@@ -168,21 +168,7 @@ void RemappingUnit::msi(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay
 }
 
 Tick RemappingUnit::deliver(const MsiFields& f, Tick t, PcieAttr* attr) {
-  const std::uint32_t data = msi_data(f);
-  unsigned char buf[4];
-  for (int i = 0; i < 4; ++i) buf[i] = static_cast<unsigned char>(data >> (8 * i));
-  tlm::tlm_generic_payload m;
-  m.set_command(tlm::TLM_WRITE_COMMAND);
-  m.set_address(msi_address(f));
-  m.set_data_ptr(buf);
-  m.set_data_length(4);
-  m.set_streaming_width(4);
-  m.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  if (attr) m.set_extension(attr);
-  sc_core::sc_time d = to_sc_time(t > now_tick() ? t - now_tick() : 0);
-  irq_out->b_transport(m, d);
-  if (attr) m.clear_extension(attr);
-  return now_tick() + to_tick(d);
+  return send_interrupt(MsiMessage{msi_address(f), msi_data(f)}, to_sc_time(t > now_tick() ? t - now_tick() : 0), attr);
 }
 
 bool RemappingUnit::post(const RemapOutcome& o, Tick& t, PcieAttr* attr) {

@@ -31,10 +31,14 @@ void RemappingUnit::qi_engine() {
   }
 }
 
+void RemappingUnit::set_iqercd_field(unsigned shift, std::uint64_t mask, std::uint64_t value) {
+  regfile_.set_iqercd((regfile_.peek(reg::kIqercd) & ~(mask << shift)) | ((value & mask) << shift));
+}
+
 void RemappingUnit::qi_error(unsigned iqei) {
   ++qi_errors_;
   // IQEI (3:0); the ITESID/ICESID fields of earlier errors stay.
-  regfile_.set_iqercd((regfile_.peek(reg::kIqercd) & ~std::uint64_t{0xf}) | iqei);
+  set_iqercd_field(0, 0xf, iqei);
   if (regfile_.report_fault_status(reg::kFstsIqe)) fault_event();
 }
 
@@ -145,7 +149,7 @@ void RemappingUnit::send_devtlb_invalidation(const QiDescriptor& d) {
     // outstanding request): FSTS.ICE (VT-d 6.5.2.5 / 11.4.9).
     ++devtlb_completion_errors_;
     // IQERCD.ICESID (63:48): the source-id of the failed invalidation.
-    regfile_.set_iqercd((regfile_.peek(reg::kIqercd) & ~(std::uint64_t{0xffff} << 48)) | (std::uint64_t{d.sid} << 48));
+    set_iqercd_field(48, 0xffff, d.sid);
     if (regfile_.report_fault_status(reg::kFstsIce)) fault_event(delay);
   } else {
     devtlb_pending_until_ = std::max(devtlb_pending_until_, now + to_tick(delay));
@@ -156,8 +160,7 @@ void RemappingUnit::raise_devtlb_timeout() {
   devtlb_unanswered_ = false;
   ++devtlb_timeouts_;
   // IQERCD.ITESID (47:32): the source-id of the timed-out invalidation.
-  regfile_.set_iqercd((regfile_.peek(reg::kIqercd) & ~(std::uint64_t{0xffff} << 32)) |
-                      (std::uint64_t{devtlb_timeout_sid_} << 32));
+  set_iqercd_field(32, 0xffff, devtlb_timeout_sid_);
   if (regfile_.report_fault_status(reg::kFstsIte)) fault_event();
 }
 

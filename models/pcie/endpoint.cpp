@@ -124,6 +124,15 @@ Endpoint::AtsResult Endpoint::ats_request(Tick t, Addr addr, PcieAttr attr) {
   return r;
 }
 
+IotlbEntry Endpoint::devtlb_entry(const AtsCompletion& c, Addr addr) {
+  // The IOMMU answers with 4 KiB, 2 MiB or 1 GiB pages; any other range is
+  // cached as the 4 KiB page of `addr` inside it.
+  const unsigned shift = (c.shift == 21 || c.shift == 30) ? c.shift : 12;
+  const Addr range_mask = c.shift >= 64 ? ~Addr(0) : (Addr(1) << c.shift) - 1;
+  const Addr frame = shift == c.shift ? c.addr : c.addr + ((addr & ~Addr(0xfff)) & range_mask);
+  return IotlbEntry{frame & ~((Addr(1) << shift) - 1), static_cast<std::uint8_t>(shift), c.r, c.w};
+}
+
 Tick Endpoint::translate_tlp(Tick t, bool write, TlpChunk& c, PcieAttr& attr, std::optional<Tick>& ats_issued) {
   // The lookup sees the device TLB as it is at time t (invalidations that
   // arrived before then included): catch up with t first.
@@ -141,12 +150,7 @@ Tick Endpoint::translate_tlp(Tick t, bool write, TlpChunk& c, PcieAttr& attr, st
     ats_issued = r.issued;
     t = r.done;
     if (r.ok && (r.c.r || r.c.w) && !r.c.u) {
-      // The IOMMU answers with 4 KiB, 2 MiB or 1 GiB pages; any other range
-      // is cached as the 4 KiB page asked for.
-      const unsigned shift = (r.c.shift == 21 || r.c.shift == 30) ? r.c.shift : 12;
-      const Addr range_mask = r.c.shift >= 64 ? ~Addr(0) : (Addr(1) << r.c.shift) - 1;
-      const Addr frame = shift == r.c.shift ? r.c.addr : r.c.addr + ((c.addr & ~Addr(0xfff)) & range_mask);
-      e = IotlbEntry{frame & ~((Addr(1) << shift) - 1), static_cast<std::uint8_t>(shift), r.c.r, r.c.w};
+      e = devtlb_entry(r.c, c.addr);
       devtlb_->insert(0, c.addr, e, t);
       have = true;
     }
@@ -278,11 +282,9 @@ void Endpoint::engine() {
           ok = false;
           if (fault_reason == 0) fault_reason = r.fault;
         } else if ((r.c.r || r.c.w) && devtlb_) {
-          const unsigned shift = (r.c.shift == 21 || r.c.shift == 30) ? r.c.shift : 12;
-          const Addr range_mask = r.c.shift >= 64 ? ~Addr(0) : (Addr(1) << r.c.shift) - 1;
-          const Addr frame = shift == r.c.shift ? r.c.addr : r.c.addr + (page & range_mask);
-          devtlb_->insert(0, page, IotlbEntry{frame & ~((Addr(1) << shift) - 1), static_cast<std::uint8_t>(shift), r.c.r, r.c.w}, r.done);
-          if (shift > 12) next = (page | ((Addr(1) << shift) - 1)) + 1;
+          const IotlbEntry e = devtlb_entry(r.c, page);
+          devtlb_->insert(0, page, e, r.done);
+          if (e.shift > 12) next = (page | ((Addr(1) << e.shift) - 1)) + 1;
         }
         page = next;
         t = r.issued + issue_gap_ps_;

@@ -119,6 +119,8 @@ class Endpoint : public sc_core::sc_module {
     std::uint8_t fault;   // the IOMMU's fault reason with UR
   };
   AtsResult ats_request(Tick t, Addr addr, PcieAttr attr);
+  // The device-TLB entry a translation completion gives for `addr`.
+  static IotlbEntry devtlb_entry(const AtsCompletion& c, Addr addr);
   // The device-TLB step before a TLP: may rewrite c.addr and attr.at.
   // Returns the time the TLP can go; `ats_issued` receives the issue time of
   // the translation request a miss sent (left alone on a hit).

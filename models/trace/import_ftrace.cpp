@@ -104,15 +104,7 @@ class FtraceImporter {
   }
 
   ImportResult run(std::string_view text) {
-    uint32_t n = 0;
-    size_t pos = 0;
-    while (pos < text.size()) {
-      size_t nl = text.find('\n', pos);
-      if (nl == std::string_view::npos) nl = text.size();
-      line(++n, text.substr(pos, nl - pos));
-      pos = nl + 1;
-    }
-    r_.input_lines = n;
+    r_.input_lines = for_each_line(text, [this](uint32_t n, std::string_view l) { line(n, l); });
     return std::move(r_);
   }
 

@@ -71,4 +71,19 @@ struct ImportResult {
 // Shared by the importers: "0x..." or decimal into 64 bits; nothing if malformed.
 std::optional<uint64_t> parse_import_number(std::string_view s);
 
+// Calls line(number, text) for every line of `text` (numbered from 1, without
+// the newline); returns the number of lines.
+template <class F>
+uint32_t for_each_line(std::string_view text, F&& line) {
+  uint32_t n = 0;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    line(++n, text.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  return n;
+}
+
 }  // namespace iommusim
