@@ -201,7 +201,7 @@ void Config::apply_override(const std::string& assignment) {
   YAML::Node cur = state_->doc;
   std::size_t i = 0;
   std::string canon;  // the key path as ConfigNode names it, for messages
-  static const char* const kSections[] = {"simulation", "platform", "workloads"};
+  static const char* const kSections[] = {"simulation", "platform", "host", "workloads"};
   const bool section = std::any_of(std::begin(kSections), std::end(kSections),
                                    [&](const char* k) { return parts[0] == k; });
   if (!section && !cur[parts[0]] && parts.size() > 1) {

@@ -302,6 +302,95 @@ DriverActions DmaApi::unmap_fixed(DomainId d, Addr iova, uint64_t size) {
   return out;
 }
 
+DomainId DmaApi::domain_of(const Bdf& dev) const {
+  auto it = devices_.find(dev);
+  if (it == devices_.end()) throw std::invalid_argument(fmt::format("{} is not attached to a domain", dev.str()));
+  return it->second.domain;
+}
+
+DriverActions DmaApi::map_at(const Bdf& dev, Addr iova, Addr pa, uint64_t size, DmaPerm perm) {
+  Device& v = device(dev, "map");
+  Domain& dom = *domains_[v.domain];
+  if (size == 0) throw std::invalid_argument(fmt::format("map for {}: size 0", dev.str()));
+  if ((iova & kPageMask) != (pa & kPageMask))
+    throw std::invalid_argument(fmt::format("map for {}: IOVA {:#x} and address {:#x} differ in their page offset",
+                                            dev.str(), iova, pa));
+  if (iova + (size - 1) < iova || pa + (size - 1) < pa)
+    throw std::invalid_argument(fmt::format("map for {}: [{:#x}, +{:#x}) wraps around", dev.str(), iova, size));
+  DriverActions out;
+  switch (dom.type) {
+    case DomainType::Blocked:
+      throw std::logic_error(fmt::format("map for {}: domain {} (DID {}) is blocked; DMA is not allowed",
+                                         dev.str(), v.domain, dom.did));
+    case DomainType::Unmanaged:
+      return map_fixed(v.domain, iova, pa, size, perm);
+    case DomainType::Identity:
+      if (iova != pa)
+        throw std::logic_error(fmt::format("map for {}: the device is in an identity (pass-through) domain, where "
+                                           "the DMA address is the physical address; IOVA {:#x} != {:#x}",
+                                           dev.str(), iova, pa));
+      emit_cpu(CpuCost::Map, p_.map_cpu_ns, out);
+      ++stats_.maps;
+      ++stats_.identity_maps;
+      stats_.bytes_mapped += size;
+      return out;
+    case DomainType::Dma:
+      break;
+  }
+  const Addr offset = iova & kPageMask;
+  const uint64_t pages = (offset + size + kPageMask) >> kIovaShift;
+  const IovaRange range{iova >> kIovaShift, pages};
+  if (((range.last_pfn() + 1) << kIovaShift) - 1 > std::min<uint64_t>(v.dma_mask, dom.pt->aperture_bytes() - 1))
+    throw std::logic_error(fmt::format("map for {}: IOVA range {} is beyond the device's DMA mask {:#x} or the "
+                                       "domain's {} address bits", dev.str(), range.str(), v.dma_mask,
+                                       9 * dom.pt->levels() + 12));
+  try {
+    dom.iova->claim(range);
+  } catch (const std::logic_error& e) {
+    throw std::logic_error(fmt::format("map for {}: {}", dev.str(), e.what()));
+  }
+  emit_cpu(CpuCost::Map, p_.map_cpu_ns, out);
+  PtMapResult m;
+  try {
+    m = dom.pt->map(range.addr(), pa - offset, range.bytes(), perm.r, perm.w);
+  } catch (const TablePoolExhausted& e) {
+    dom.iova->free(range);
+    throw std::logic_error(fmt::format("map for {}: {}", dev.str(), e.what()));
+  }
+  emit_map_side_effects(dom, m, range.addr(), range.bytes(), out);
+  dom.live[range.pfn] = Mapping{range, pages, dev};
+  ++stats_.maps;
+  stats_.bytes_mapped += size;
+  return out;
+}
+
+DriverActions DmaApi::unmap_at(Tick now, const Bdf& dev, Addr iova, uint64_t size) {
+  const DomainId d = device(dev, "unmap").domain;
+  if (domains_[d]->type == DomainType::Unmanaged) {
+    if (size == 0) throw std::invalid_argument(fmt::format("unmap for {}: size 0", dev.str()));
+    const Addr base = iova & ~kPageMask;
+    return unmap_fixed(d, base, ((iova & kPageMask) + size + kPageMask) & ~kPageMask);
+  }
+  return unmap(now, dev, iova, size);
+}
+
+DriverActions DmaApi::map_direct(DomainId d, Addr base, uint64_t size) {
+  Domain& dom = domain(d, "map_direct");
+  if ((base & kPageMask) || (size & kPageMask) || size == 0 || base + (size - 1) < base)
+    throw std::invalid_argument(
+        fmt::format("direct map [{:#x}, +{:#x}): not a non-empty 4 KiB aligned range", base, size));
+  DriverActions out;
+  if (dom.type == DomainType::Identity || dom.type == DomainType::Blocked) return out;
+  if (base + (size - 1) > dom.pt->aperture_bytes() - 1)
+    throw std::logic_error(fmt::format("direct map [{:#x}, +{:#x}) in domain {} (DID {}): beyond the domain's {} "
+                                       "address bits", base, size, d, dom.did, 9 * dom.pt->levels() + 12));
+  if (dom.type == DomainType::Dma) dom.iova->reserve(base >> kIovaShift, (base + size - 1) >> kIovaShift);
+  const PtMapResult m = dom.pt->map(base, base, size, true, true);
+  emit_map_side_effects(dom, m, base, size, out);
+  ++stats_.direct_maps;
+  return out;
+}
+
 DriverActions DmaApi::on_time(Tick now) {
   DriverActions out;
   emit_flush(fq_.on_time(now), out);

@@ -92,6 +92,7 @@ struct DmaApiStats {
   uint64_t identity_maps = 0;
   uint64_t fixed_maps = 0;      // map_fixed
   uint64_t fixed_unmaps = 0;    // unmap_fixed
+  uint64_t direct_maps = 0;     // map_direct (RMRR regions)
   uint64_t bytes_mapped = 0;    // DMA-API bytes requested by successful maps
   uint64_t dac_fallbacks = 0;   // devices that gave up the below-4-GiB first attempt
   uint64_t writes = 0;          // Write actions
@@ -121,6 +122,23 @@ class DmaApi {
   // `dma_addr` and `size` as map returned and was given.
   DriverActions unmap(Tick now, const Bdf& dev, Addr dma_addr, uint64_t size);
   DriverActions map_fixed(DomainId d, Addr iova, Addr pa, uint64_t size, DmaPerm perm);
+  // A map at an IOVA the caller chose (trace-v1 `map`, or an imported
+  // kernel's choice), in whatever domain `dev` is in: a Dma domain claims
+  // exactly that IOVA range from its allocator (std::logic_error if it is
+  // taken) and records a DMA-API mapping that unmap_at() releases under the
+  // flush policy; an Unmanaged domain does map_fixed(); an Identity domain
+  // accepts only iova == pa and writes nothing; a Blocked one refuses.
+  // iova and pa must have the same offset in their 4 KiB page.
+  DriverActions map_at(const Bdf& dev, Addr iova, Addr pa, uint64_t size, DmaPerm perm);
+  // The unmap of a map_at(): unmap() or unmap_fixed() by domain type.
+  DriverActions unmap_at(Tick now, const Bdf& dev, Addr iova, uint64_t size);
+  // A reserved-memory region (ACPI RMRR, VT-d 8.4) mapped 1:1 read-write
+  // into domain `d`, as Linux does for IOMMU_RESV_DIRECT regions: a Dma
+  // domain also takes the range out of its IOVA space for good; Identity
+  // and Blocked domains need nothing. base and size 4 KiB aligned.
+  DriverActions map_direct(DomainId d, Addr base, uint64_t size);
+  // The domain `dev` is attached to (std::invalid_argument if none).
+  DomainId domain_of(const Bdf& dev) const;
   DriverActions unmap_fixed(DomainId d, Addr iova, uint64_t size);
   // Flush-queue timers: call at next_deadline().
   DriverActions on_time(Tick now);

@@ -234,4 +234,25 @@ void IovaAllocator::reserve(uint64_t pfn_lo, uint64_t pfn_hi) {
   tree_.emplace(pfn_lo, Node{pfn_hi, Kind::Reserved, false});
 }
 
+void IovaAllocator::claim(const IovaRange& r) {
+  if (r.pages == 0 || r.pfn < p_.start_pfn || r.last_pfn() >= kAnchor || r.last_pfn() < r.pfn)
+    throw std::logic_error(fmt::format("IOVA claim of {}: outside the allocatable space", r.str()));
+  const auto overlap = [&]() -> Tree::iterator {
+    auto it = tree_.upper_bound(r.last_pfn());
+    if (it != tree_.begin() && std::prev(it)->second.pfn_hi >= r.pfn) return std::prev(it);
+    return tree_.end();
+  };
+  auto o = overlap();
+  if (o != tree_.end() && o->second.cached) {
+    flush_caches();
+    o = overlap();
+  }
+  if (o != tree_.end())
+    throw std::logic_error(fmt::format("IOVA claim of {}: overlaps {} ({})", r.str(),
+                                       IovaRange{o->first, o->second.pfn_hi - o->first + 1}.str(),
+                                       o->second.kind == Kind::Reserved ? "reserved" : "allocated"));
+  tree_.emplace(r.pfn, Node{r.last_pfn(), Kind::Allocated, false});
+  ++stats_.allocations;
+}
+
 }  // namespace iommusim

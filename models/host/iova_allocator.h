@@ -106,6 +106,13 @@ class IovaAllocator {
   // windows). Throws std::logic_error if it overlaps anything in the tree.
   void reserve(uint64_t pfn_lo, uint64_t pfn_hi);
 
+  // Allocates exactly `r` (an IOVA the caller chose: a trace's map record,
+  // an imported kernel's choice). Ranges parked in the caches are returned
+  // to the tree first if they are in the way. Throws std::logic_error when
+  // `r` is empty or overlaps an allocated or reserved range. free() takes it
+  // back like any allocation.
+  void claim(const IovaRange& r);
+
   // Empties every cache back into the tree.
   void flush_caches();
 

@@ -1,5 +1,7 @@
 #include "pcie/dma_source.h"
 
+#include <algorithm>
+
 #include <cmath>
 
 namespace iommusim {
@@ -26,6 +28,16 @@ bool TraceDmaSource::next(DmaRequest& out) {
     return true;
   }
   return false;
+}
+
+std::vector<std::pair<Addr, std::uint32_t>> TraceDmaSource::msi_targets() const {
+  std::vector<std::pair<Addr, std::uint32_t>> out;
+  for (const TraceRecord& r : records_)
+    if (r.op == TraceOp::Msi) {
+      const std::pair<Addr, std::uint32_t> m{r.addr, static_cast<std::uint32_t>(r.data)};
+      if (std::find(out.begin(), out.end(), m) == out.end()) out.push_back(m);
+    }
+  return out;
 }
 
 GeneratorParams GeneratorParams::from_config(ConfigNode n, unsigned address_width) {

@@ -10,6 +10,7 @@
 #include "common/config.h"
 #include "common/replacement.h"
 #include "common/types.h"
+#include "pcie/dma_mapper.h"
 #include "trace/trace_record.h"
 
 namespace iommusim {
@@ -28,6 +29,7 @@ struct DmaRequest {
   bool msi = false;        // an interrupt message: a 4-byte write of `data`
   bool ats = false;        // ATS translation requests for the pages of [addr, addr + size)
   std::uint32_t data = 0;
+  std::int64_t release = -1;  // >= 0: completing this request ends the use of buffer `release` (per-packet mapping)
 };
 
 class DmaSource {
@@ -35,6 +37,15 @@ class DmaSource {
   virtual ~DmaSource() = default;
   // Fills `out` with the next request; false when the source is exhausted.
   virtual bool next(DmaRequest& out) = 0;
+  // The interrupts (MSI address, data) the source raises, each once, in
+  // order of first use, so that a driver can set them up before the run.
+  virtual std::vector<std::pair<Addr, std::uint32_t>> msi_targets() const { return {}; }
+  // Per-packet mapping (dma_mapper.h): what the driver must map, or null;
+  // then the driver's mapper, before the run.
+  virtual const PacketBuffers* packet_buffers() const { return nullptr; }
+  virtual void set_mapper(DmaMapper*) {}
+  // The engine completed `r` at `done`.
+  virtual void completed(const DmaRequest& /*r*/, Tick /*done*/, bool /*ok*/) {}
 };
 
 // The dma_r / dma_w / msi / ats records of one device, in file order.
@@ -42,6 +53,7 @@ class TraceDmaSource : public DmaSource {
  public:
   explicit TraceDmaSource(std::vector<TraceRecord> records) : records_(std::move(records)) {}
   bool next(DmaRequest& out) override;
+  std::vector<std::pair<Addr, std::uint32_t>> msi_targets() const override;
 
  private:
   std::vector<TraceRecord> records_;

@@ -1,5 +1,7 @@
 #include "pcie/endpoint.h"
 
+#include <tuple>
+
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -246,9 +248,19 @@ Endpoint::TlpResult Endpoint::issue_tlp(Tick t, const DmaRequest& req, const Tlp
 
 void Endpoint::engine() {
   if (!source_) return;
-  Tick cursor = 0;  // earliest time the engine can issue its next TLP
+  Tick origin = 0;  // request times count from here
+  if (gate_) {
+    gate_->wait_open();
+    origin = gate_->opened_at();
+  }
+  Tick cursor = origin;  // earliest time the engine can issue its next TLP
   DmaRequest req;
   while (source_->next(req)) {
+    req.time += origin;
+    if (req.msi && !msi_map_.empty()) {
+      auto it = msi_map_.find({req.addr, req.data});
+      if (it != msi_map_.end()) std::tie(req.addr, req.data) = it->second;
+    }
     PcieAttr attr;
     attr.requester = p_.bdf;
     attr.has_pasid = req.has_pasid;
@@ -325,6 +337,7 @@ void Endpoint::engine() {
     else ++errors_;
     latency_.sample(last_done - first_issue);
     totals_.record(first_issue, last_done, req.size, ok);
+    source_->completed(req, last_done, ok);
     progress_.transaction_done();
     // (SystemC 2.3's SC_REPORT_INFO_VERB formats its message before it checks
     // the verbosity: check first, this is the per-DMA path.)

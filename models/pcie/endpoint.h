@@ -24,6 +24,7 @@
 // never (`answers_invalidations: false`, to provoke the unit's ITE); an
 // endpoint without a device TLB answers at once.
 #pragma once
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,6 +38,7 @@
 #include "common/bdf.h"
 #include "common/config.h"
 #include "common/local_clock.h"
+#include "common/start_gate.h"
 #include "common/pcie_attr.h"
 #include "common/progress.h"
 #include "common/stats.h"
@@ -97,6 +99,22 @@ class Endpoint : public sc_core::sc_module {
   // the endpoint stays idle.
   void set_source(std::unique_ptr<DmaSource> src) { source_ = std::move(src); }
   bool has_source() const { return source_ != nullptr; }
+  // The interrupts the engine's source raises, as (address, data) pairs.
+  std::vector<std::pair<Addr, std::uint32_t>> msi_targets() const {
+    return source_ ? source_->msi_targets() : std::vector<std::pair<Addr, std::uint32_t>>{};
+  }
+  // The device's driver programs an interrupt: an MSI the source asks for
+  // with (from_addr, from_data) is sent as (to_addr, to_data). Before the run.
+  void program_msi(Addr from_addr, std::uint32_t from_data, Addr to_addr, std::uint32_t to_data) {
+    msi_map_[{from_addr, from_data}] = {to_addr, to_data};
+  }
+  // Per-packet mapping of the source's buffers (dma_mapper.h).
+  const PacketBuffers* packet_buffers() const { return source_ ? source_->packet_buffers() : nullptr; }
+  void set_mapper(DmaMapper* m) {
+    if (source_) source_->set_mapper(m);
+  }
+  // The engine starts once `gate` is open (the host driver's bring-up).
+  void set_start_gate(StartGate* gate) { gate_ = gate; }
 
   const EndpointParams& params() const { return p_; }
   const Iotlb* devtlb() const { return devtlb_.get(); }
@@ -135,6 +153,8 @@ class Endpoint : public sc_core::sc_module {
   Progress& progress_;
   TxnLog* txn_log_;
   std::unique_ptr<DmaSource> source_;
+  std::map<std::pair<Addr, std::uint32_t>, std::pair<Addr, std::uint32_t>> msi_map_;
+  StartGate* gate_ = nullptr;
   TagPool tags_;
   TagPool posted_;
   Tick issue_gap_ps_;

@@ -21,10 +21,8 @@ Addr region_key(ConfigNode& n, const std::string& key, Addr def, std::uint64_t b
   return n.u64(key, std::min<Addr>(def, space - bytes), 0, space - bytes);
 }
 
-void refuse_per_packet_mapping(ConfigNode& n) {
-  if (n.choice("mapping", "pool", {"pool", "per_packet"}) == "per_packet")
-    n.fail("mapping", "per_packet mapping needs the host driver model (DMA-API map/unmap), which is not built yet; "
-                      "use mapping: pool (buffers pre-mapped by the trace or tables)");
+bool per_packet_mapping(ConfigNode& n) {
+  return n.choice("mapping", "pool", {"pool", "per_packet"}) == "per_packet";
 }
 
 // The last issue time, start + (count - 1) * interval, must not wrap.
@@ -109,21 +107,46 @@ NicParams NicParams::from_config(ConfigNode n, unsigned address_width) {
   check_schedule(n, p.start_ps, p.interval_ps, p.packets, "packets");
   p.moderation_packets = static_cast<unsigned>(n.u64("moderation_packets", p.moderation_packets, 0, 1 << 20));
   p.msi = MsiTarget::from_config(n.child("msi"));
-  refuse_per_packet_mapping(n);
+  p.per_packet = per_packet_mapping(n);
   return p;
+}
+
+NicSource::NicSource(const NicParams& p, std::uint64_t seed) : p_(p), rng_(seed) {
+  if (!p_.per_packet) return;
+  PacketBuffers b;
+  b.statics = {{p_.ring_base, std::uint64_t{p_.ring_entries} * p_.desc_bytes}};
+  b.pool_pa = p_.buffer_base;
+  b.buffer_bytes = p_.buffer_bytes;
+  b.pool_buffers = p_.pool_buffers;
+  b.depth = p_.ring_entries;
+  b.batch = p_.moderation_packets ? p_.moderation_packets : 1;
+  b.count = p_.packets;
+  b.dir = p_.direction == NicParams::Direction::Rx   ? BufferDir::FromDevice
+          : p_.direction == NicParams::Direction::Tx ? BufferDir::ToDevice
+                                                     : BufferDir::Alternate;
+  buffers_ = b;
+}
+
+void NicSource::completed(const DmaRequest& r, Tick done, bool) {
+  if (mapper_ && r.release >= 0) mapper_->release(static_cast<std::uint64_t>(r.release), done);
 }
 
 void NicSource::queue_packet() {
   const std::uint64_t i = packet_;
   const Tick t = p_.start_ps + i * p_.interval_ps;
-  const Addr desc = p_.ring_base + (i % p_.ring_entries) * p_.desc_bytes;
-  const Addr buf = p_.buffer_base + (i % p_.pool_buffers) * p_.buffer_bytes;
+  if (p_.per_packet && !mapper_)
+    throw std::logic_error("nic workload with per_packet mapping has no driver (host.driver)");
+  // Per-packet mapping: the driver mapped this packet's buffer, and the ring.
+  const Addr buf = mapper_ ? mapper_->acquire(i) : p_.buffer_base + (i % p_.pool_buffers) * p_.buffer_bytes;
+  const Addr ring = mapper_ ? mapper_->static_iova(0) : p_.ring_base;
+  const Addr desc = ring + (i % p_.ring_entries) * p_.desc_bytes;
   const std::uint64_t size = p_.packet_size.draw(rng_.next());
   const bool rx = p_.direction == NicParams::Direction::Rx || (p_.direction == NicParams::Direction::Both && !(i & 1));
   std::vector<DmaRequest> v;
   v.push_back(request(0, t, false, desc, p_.desc_bytes));  // fetch the descriptor the driver posted
   v.push_back(request(0, t, rx, buf, size));               // rx: write the packet; tx: read it
   v.push_back(request(0, t, true, desc, p_.desc_bytes));   // write back status (DD)
+  if (mapper_) v.back().release = static_cast<std::int64_t>(i);  // the buffer is the driver's again
   if (p_.moderation_packets && (i + 1) % p_.moderation_packets == 0) v.push_back(msi_request(0, t, p_.msi));
   std::reverse(v.begin(), v.end());
   pending_ = std::move(v);
@@ -159,8 +182,29 @@ NvmeParams NvmeParams::from_config(ConfigNode n, unsigned address_width) {
   check_schedule(n, p.start_ps, p.interval_ps, p.commands, "commands");
   p.completions_per_msi = static_cast<unsigned>(n.u64("completions_per_msi", p.completions_per_msi, 0, 65536));
   p.msi = MsiTarget::from_config(n.child("msi"));
-  refuse_per_packet_mapping(n);
+  p.per_packet = per_packet_mapping(n);
   return p;
+}
+
+NvmeSource::NvmeSource(const NvmeParams& p, std::uint64_t seed) : p_(p), rng_(seed) {
+  if (!p_.per_packet) return;
+  const std::uint64_t slot_bytes = (p_.io_size.max() + 4095) & ~std::uint64_t{4095};
+  PacketBuffers b;
+  b.statics = {{p_.sq_base, std::uint64_t{p_.queue_depth} * 64},
+               {p_.cq_base, std::uint64_t{p_.queue_depth} * 16},
+               {p_.prp_base, std::uint64_t{p_.queue_depth} * 4096}};
+  b.pool_pa = p_.data_base;
+  b.buffer_bytes = slot_bytes;
+  b.pool_buffers = p_.queue_depth;
+  b.depth = p_.queue_depth;
+  b.batch = p_.completions_per_msi ? p_.completions_per_msi : 1;
+  b.count = p_.commands;
+  b.dir = BufferDir::Bidirectional;
+  buffers_ = b;
+}
+
+void NvmeSource::completed(const DmaRequest& r, Tick done, bool) {
+  if (mapper_ && r.release >= 0) mapper_->release(static_cast<std::uint64_t>(r.release), done);
 }
 
 void NvmeSource::queue_command() {
@@ -172,12 +216,21 @@ void NvmeSource::queue_command() {
   const bool read_cmd = double(rng_.next() >> 11) * 0x1.0p-53 < p_.read_fraction;
   const std::uint64_t slot_bytes = (p_.io_size.max() + 4095) & ~std::uint64_t{4095};
   const std::uint64_t pages = (size + 4095) / 4096;
+  if (p_.per_packet && !mapper_)
+    throw std::logic_error("nvme workload with per_packet mapping has no driver (host.driver)");
+  // Per-command mapping: the driver mapped this command's data buffer, and
+  // the queues (statics 0: SQ, 1: CQ, 2: PRP lists).
+  const Addr data = mapper_ ? mapper_->acquire(i) : p_.data_base + slot * slot_bytes;
+  const Addr sq = mapper_ ? mapper_->static_iova(0) : p_.sq_base;
+  const Addr cq = mapper_ ? mapper_->static_iova(1) : p_.cq_base;
+  const Addr prp = mapper_ ? mapper_->static_iova(2) : p_.prp_base;
   std::vector<DmaRequest> v;
-  v.push_back(request(0, t, false, p_.sq_base + slot * 64, 64));  // the submission-queue entry
+  v.push_back(request(0, t, false, sq + slot * 64, 64));  // the submission-queue entry
   // PRP1 and PRP2 in the entry cover two pages; more need a PRP list.
-  if (pages > 2) v.push_back(request(0, t, false, p_.prp_base + slot * 4096, (pages - 1) * 8));
-  v.push_back(request(0, t, read_cmd, p_.data_base + slot * slot_bytes, size));
-  v.push_back(request(0, t, true, p_.cq_base + slot * 16, 16));  // the completion-queue entry
+  if (pages > 2) v.push_back(request(0, t, false, prp + slot * 4096, (pages - 1) * 8));
+  v.push_back(request(0, t, read_cmd, data, size));
+  v.push_back(request(0, t, true, cq + slot * 16, 16));  // the completion-queue entry
+  if (mapper_) v.back().release = static_cast<std::int64_t>(i);
   if (p_.completions_per_msi && (i + 1) % p_.completions_per_msi == 0) v.push_back(msi_request(0, t, p_.msi));
   std::reverse(v.begin(), v.end());
   pending_ = std::move(v);

@@ -15,9 +15,11 @@
 //           completion-queue entry write and an MSI per completion batch
 //
 // Addresses are IOVAs (what the device is programmed with); the platform's
-// tables decide what they reach. Buffers mapped per packet or per command
-// need the host driver model, which is not built yet: `mapping: per_packet`
-// is refused with that message.
+// tables decide what they reach. With `mapping: per_packet` (nic, nvme) they
+// are physical addresses instead: the host driver (host.driver) maps the
+// ring or queues once and each packet's or command's buffer before the
+// device uses it, and unmaps it after completion (pcie/dma_mapper.h,
+// host/buffer_pipeline.h); the device DMAs to the IOVAs the driver chose.
 //
 // Every generator draws from its own splitmix64 stream (seeded from the run
 // seed and the device), so a run is reproducible; RecordingSource writes what
@@ -25,6 +27,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -78,17 +81,27 @@ struct NicParams {
   Tick start_ps = 0, interval_ps = 0;  // packet spacing (0: back to back)
   unsigned moderation_packets = 32;    // one MSI per this many packets (0: none)
   MsiTarget msi;
+  bool per_packet = false;             // mapping: per_packet (else pool: IOVAs pre-mapped)
   static NicParams from_config(ConfigNode n, unsigned address_width);
 };
 
 class NicSource : public DmaSource {
  public:
-  NicSource(const NicParams& p, std::uint64_t seed) : p_(p), rng_(seed) {}
+  NicSource(const NicParams& p, std::uint64_t seed);
   bool next(DmaRequest& out) override;
+  const PacketBuffers* packet_buffers() const override { return buffers_ ? &*buffers_ : nullptr; }
+  void set_mapper(DmaMapper* m) override { mapper_ = m; }
+  void completed(const DmaRequest& r, Tick done, bool ok) override;
+  std::vector<std::pair<Addr, std::uint32_t>> msi_targets() const override {
+    if (p_.moderation_packets == 0) return {};
+    return {{p_.msi.addr, p_.msi.data}};
+  }
 
  private:
   void queue_packet();
   NicParams p_;
+  std::optional<PacketBuffers> buffers_;
+  DmaMapper* mapper_ = nullptr;
   SplitMix64 rng_;
   std::uint64_t packet_ = 0;
   std::vector<DmaRequest> pending_;  // the current packet's requests, reversed
@@ -107,17 +120,27 @@ struct NvmeParams {
   Tick start_ps = 0, interval_ps = 0;
   unsigned completions_per_msi = 1;  // interrupt coalescing (0: no MSIs)
   MsiTarget msi;
+  bool per_packet = false;           // mapping: per_packet (data buffers mapped per command)
   static NvmeParams from_config(ConfigNode n, unsigned address_width);
 };
 
 class NvmeSource : public DmaSource {
  public:
-  NvmeSource(const NvmeParams& p, std::uint64_t seed) : p_(p), rng_(seed) {}
+  NvmeSource(const NvmeParams& p, std::uint64_t seed);
   bool next(DmaRequest& out) override;
+  const PacketBuffers* packet_buffers() const override { return buffers_ ? &*buffers_ : nullptr; }
+  void set_mapper(DmaMapper* m) override { mapper_ = m; }
+  void completed(const DmaRequest& r, Tick done, bool ok) override;
+  std::vector<std::pair<Addr, std::uint32_t>> msi_targets() const override {
+    if (p_.completions_per_msi == 0) return {};
+    return {{p_.msi.addr, p_.msi.data}};
+  }
 
  private:
   void queue_command();
   NvmeParams p_;
+  std::optional<PacketBuffers> buffers_;
+  DmaMapper* mapper_ = nullptr;
   SplitMix64 rng_;
   std::uint64_t command_ = 0;
   std::vector<DmaRequest> pending_;
@@ -131,6 +154,10 @@ class RecordingSource : public DmaSource {
   RecordingSource(std::unique_ptr<DmaSource> inner, const Bdf& device, std::vector<TraceRecord>* sink)
       : inner_(std::move(inner)), device_(device), sink_(sink) {}
   bool next(DmaRequest& out) override;
+  std::vector<std::pair<Addr, std::uint32_t>> msi_targets() const override { return inner_->msi_targets(); }
+  const PacketBuffers* packet_buffers() const override { return inner_->packet_buffers(); }
+  void set_mapper(DmaMapper* m) override { inner_->set_mapper(m); }
+  void completed(const DmaRequest& r, Tick done, bool ok) override { inner_->completed(r, done, ok); }
 
  private:
   std::unique_ptr<DmaSource> inner_;

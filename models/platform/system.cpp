@@ -22,15 +22,6 @@ namespace iommusim {
 
 namespace {
 
-const char* needs_model(TraceOp op) {
-  switch (op) {
-    case TraceOp::Map:
-    case TraceOp::Unmap:
-      return "the host driver model";
-    default:
-      return nullptr;
-  }
-}
 
 // Mixes the run seed with a component's identity, so that every generator has
 // its own stream and adding one does not shift the others.
@@ -99,10 +90,6 @@ System::System(sc_core::sc_module_name name, Config& cfg, const Trace* trace, bo
   for (ConfigNode r : plat.list("rmrrs")) rmrrs_.push_back(RmrrRegion::from_config(r));
   for (ConfigNode a : plat.list("atsrs")) atsrs_.push_back(AtsrPorts::from_config(a));
   const bool check_atsr = cfg.flag("dmar_imported") || !atsrs_.empty();
-
-  host_ = std::make_unique<HostCpu>("host", stats, progress, txn_log);
-  host_->mmio.bind(rc_->mmio_in);
-  host_->mem.bind(mem_->tsock);
 
   // A trace run without a config: one endpoint per device the trace names.
   if (auto_endpoints && trace)
@@ -200,6 +187,16 @@ System::System(sc_core::sc_module_name name, Config& cfg, const Trace* trace, bo
     const Bdf& b = it->second->params().bdf;
     const std::uint64_t id = (std::uint64_t(b.segment) << 16) | b.rid();
     std::unique_ptr<DmaSource> src = make_workload(w, mp.address_width, stream_seed(sim_.seed, id));
+    if (src->packet_buffers()) {
+      if (!root.child("host").has("driver"))
+        w.fail("mapping", "per_packet mapping needs the OS driver model: add host.driver to the configuration");
+      if (!sim_.record_trace.empty())
+        w.fail("mapping", "simulation.record_trace cannot record a per_packet workload yet (its replay would need "
+                          "the driver's map and unmap records, which are not recorded)");
+      if (unit_for_device(scopes_, b) < 0)
+        w.fail("mapping", fmt::format("per_packet mapping needs a remapping unit, and {} is in no unit's scope",
+                                      b.str()));
+    }
     if (!sim_.record_trace.empty()) src = std::make_unique<RecordingSource>(std::move(src), b, &recorded_);
     it->second->set_source(std::move(src));
   }
@@ -219,8 +216,44 @@ System::System(sc_core::sc_module_name name, Config& cfg, const Trace* trace, bo
                                      recs.front().line, recs.front().source.str(), e->params().name));
       e->set_source(std::make_unique<TraceDmaSource>(std::move(recs)));
     }
-    host_->set_records(std::move(host_records));
+    host_records_ = std::move(host_records);
   }
+
+  // The host CPU, and the OS driver model if the configuration has one: it
+  // learns the units, the endpoints and their interrupts, and the RMRRs as
+  // an OS does from ACPI and PCI enumeration.
+  std::unique_ptr<HostDriverSetup> driver;
+  ConfigNode host_node = root.child("host");
+  if (host_node.has("driver")) {
+    driver = std::make_unique<HostDriverSetup>();
+    driver->params = HostDriverParams::from_config(host_node.child("driver"));
+    for (const DriverDevice& d : driver->params.devices)
+      if (!by_name.count(d.device))
+        throw InputError(fmt::format("host.driver.devices: no endpoint named '{}' in platform.endpoints", d.device));
+    for (const auto& u : units_) driver->units.push_back({u->params().name, u->params().reg_base});
+    for (const auto& e : endpoints_)
+      driver->endpoints.push_back(
+          {e->params().name, e->params().bdf, unit_for_device(scopes_, e->params().bdf), e->msi_targets()});
+    for (const RmrrRegion& r : rmrrs_) driver->rmrrs.push_back({r.base, r.limit, r.devices});
+    driver->program_msi = [by_bdf](const Bdf& dev, Addr a, std::uint32_t d, Addr to_a, std::uint32_t to_d) {
+      by_bdf.at(dev)->program_msi(a, d, to_a, to_d);
+    };
+  } else if (trace) {
+    for (const TraceRecord& r : trace->records)
+      if (r.op == TraceOp::Map || r.op == TraceOp::Unmap)
+        throw InputError(fmt::format("{}:{}: op '{}' needs the OS driver model: add host.driver to the "
+                                     "configuration (docs/models/host.md)", trace->path, r.line, op_name(r.op)));
+  }
+  host_ = std::make_unique<HostCpu>("host", stats, progress, txn_log, driver.get());
+  host_->mmio.bind(rc_->mmio_in);
+  host_->mem.bind(mem_->tsock);
+  host_->set_records(std::move(host_records_));
+  if (HostDriver* d = host_->driver())
+    for (auto& e : endpoints_) {
+      e->set_start_gate(&d->ready());
+      if (const PacketBuffers* pb = e->packet_buffers())
+        e->set_mapper(d->add_pipeline(e->params().name, e->params().bdf, *pb));
+    }
 }
 
 void System::add_default_components(Config& cfg) {
@@ -245,9 +278,10 @@ void System::add_default_components(Config& cfg) {
 void System::check_trace(const Trace& trace) const {
   for (const TraceRecord& r : trace.records) {
     const std::string at = fmt::format("{}:{}", trace.path, r.line);
-    if (const char* model = needs_model(r.op))
-      throw InputError(fmt::format("{}: op '{}' is not supported yet: it needs {}, which is not built yet", at,
-                                   op_name(r.op), model));
+    if ((r.op == TraceOp::Map || r.op == TraceOp::Unmap) &&
+        !std::any_of(endpoints_.begin(), endpoints_.end(), [&](const auto& e) { return e->params().bdf == r.dev; }))
+      throw InputError(fmt::format("{}: {} for device {}, which is not in the platform", at, op_name(r.op),
+                                   r.dev.str()));
     if (!r.host) {
       if (!std::any_of(endpoints_.begin(), endpoints_.end(),
                        [&](const auto& e) { return e->params().bdf == r.source; }))
@@ -287,6 +321,7 @@ Tick System::run() {
                       sc_core::SC_MEDIUM);
   if (sim_.end_ps) sc_core::sc_start(to_sc_time(sim_.end_ps));
   else sc_core::sc_start();
+  host_->run_error().rethrow_if_failed();
   if (!sim_.record_trace.empty()) write_recorded_trace();
   return std::max(now_tick(), totals_.last_done());
 }

@@ -76,6 +76,8 @@ class System : public sc_core::sc_module {
   // would write them).
   SparseMemory& physical_memory() { return mem_->store(); }
   const std::vector<std::unique_ptr<Endpoint>>& endpoints() const { return endpoints_; }
+  // The OS driver model (null without host.driver).
+  HostDriver* driver() { return host_->driver(); }
 
   // Runs to completion (or to simulation.end_ns). Returns the final time: the
   // later of the kernel's time and the last completion any model computed.
@@ -100,6 +102,7 @@ class System : public sc_core::sc_module {
   std::vector<AtsrPorts> atsrs_;
   int mmio_ports_ = 0;  // root complex mmio_out ports bound so far
   std::vector<TraceRecord> recorded_;  // simulation.record_trace
+  std::vector<TraceRecord> host_records_;
   std::unique_ptr<HostCpu> host_;
   std::unique_ptr<InterruptController> ic_;
   std::vector<std::unique_ptr<Link>> links_;

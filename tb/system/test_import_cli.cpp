@@ -4,6 +4,8 @@
 
 #include <filesystem>
 
+#include <nlohmann/json.hpp>
+
 #include "system_util.h"
 
 using namespace iommusim::test;
@@ -41,7 +43,7 @@ TEST_CASE("import: cli converts a QEMU vtd log that then runs", "[system][import
   fs::remove_all(dir);
 }
 
-TEST_CASE("import: cli converts an ftrace trace whose map records run refuses", "[system][import]") {
+TEST_CASE("import: cli converts an ftrace trace whose map records run through the driver model", "[system][import]") {
   const std::string dir = temp_dir();
   const std::string out = dir + "/iommu.trace";
   auto r = run_cli("import --format ftrace tb/data/import/ftrace-iommu.txt -o " + out + " --device 0000:3b:00.0");
@@ -52,7 +54,22 @@ TEST_CASE("import: cli converts an ftrace trace whose map records run refuses", 
   auto run = run_cli("run --trace " + out + " --out " + dir + "/run");
   CHECK(run.status == 1);
   CHECK(run.err == "iommusim: error: " + out +
-                       ":3: op 'map' is not supported yet: it needs the host driver model, which is not built yet\n");
+                       ":3: op 'map' needs the OS driver model: add host.driver to the configuration (docs/models/host.md)\n");
+  // With the driver: the maps and unmaps are performed (strict: each unmap
+  // waits for its invalidation); the imported DMAs fault, as the trace's
+  // device DMAs fall outside what it mapped.
+  auto with = run_cli("run --trace " + out + " --set host.driver.strict=true --out " + dir + "/run2 --txn-log " + dir +
+                      "/log.csv");
+  INFO(with.err);
+  REQUIRE(with.status == 0);
+  const std::string log = slurp(dir + "/log.csv");
+  CHECK_THAT(log, Catch::Contains(",host,map,0xfffff000,4096,,ok,"));
+  CHECK_THAT(log, Catch::Contains(",host,unmap,0xffe00000,1048576,,ok,"));
+  CHECK_THAT(log, Catch::Contains(",3b:00.0,dma_r,0xffd00000,4,,fault,,,0x6,,"));
+  auto stats = nlohmann::json::parse(slurp(dir + "/run2/stats.json"))["stats"];
+  CHECK(stats["system.host.driver.trace_maps"] == 3);
+  CHECK(stats["system.host.driver.trace_unmaps"] == 3);
+  CHECK(stats["system.host.driver.psi"] == 3);
 
   auto d = run_cli("import --format ftrace tb/data/import/ftrace-dma.txt -o " + dir + "/dma.trace");
   CHECK(d.status == 0);

@@ -1,0 +1,682 @@
+#define SC_INCLUDE_DYNAMIC_PROCESSES
+#include "host/host_driver.h"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "common/error.h"
+#include "common/msi_message.h"
+#include "common/sc_time_conv.h"
+#include "iommu/context_entry.h"
+#include "iommu/interrupt_remap.h"
+#include "iommu/irte.h"
+#include "iommu/pasid_entry.h"
+#include "iommu/registers.h"
+#include "iommu/root_entry.h"
+#include "iommu/sm_context_entry.h"
+
+namespace iommusim {
+
+namespace {
+
+constexpr uint32_t kQiInUse = 1, kQiDone = 2;  // Linux enum qi_desc_status
+constexpr Addr kPage = 4096;
+constexpr unsigned kFstsCheckEvery = 16;
+
+// Page-table levels Linux gives a domain (iommu_calculate_agaw(),
+// domain_init(): the guest width is min(57, MGAW); the AGAW is the first
+// SAGAW bit at or above the one that width needs). 0: none supported.
+unsigned domain_levels(const UnitFeatures& f) {
+  const unsigned width = std::min(57u, f.mgaw);
+  unsigned agaw = width <= 39 ? 1 : width <= 48 ? 2 : 3;
+  for (; agaw <= 3; ++agaw)
+    if (f.sagaw & (1u << agaw)) return agaw + 2;
+  return 0;
+}
+
+}  // namespace
+
+struct HostDriver::Unit {
+  DriverUnitInfo info;
+  std::size_t index = 0;
+  uint64_t cap = 0, ecap = 0;
+  UnitFeatures f;
+  std::unique_ptr<DmaApi> api;
+  Addr next_page = 0, end_page = 0;  // the unit's share of driver memory for its structures
+  Addr root = 0;
+  std::map<unsigned, Addr> context_tables;  // legacy: by bus; scalable: bus * 2 + upper half
+  Addr iq = 0, status = 0;
+  unsigned entries = 0, desc_bytes = kQiDescriptorBytes128, tail = 0, head = 0;
+  Addr irt = 0;
+  unsigned irt_next = 0;
+  bool eime = false, ir = false;
+  std::map<std::string, DomainId> named;
+  uint16_t next_did = 1;
+  std::set<std::pair<DomainId, Addr>> direct;  // RMRR regions mapped per domain
+  std::unique_ptr<sc_core::sc_mutex> qi_lock;
+  std::vector<QiDescriptor> pending;
+};
+
+HostDriver::HostDriver(sc_core::sc_module_name name, const HostDriverSetup& setup, HostBus& bus, RunError& error,
+                       StatsRegistry& stats)
+    : sc_module(name),
+      p_(setup.params),
+      bus_(bus),
+      error_(error),
+      stats_(stats),
+      endpoints_(setup.endpoints),
+      rmrrs_(setup.rmrrs),
+      program_msi_(setup.program_msi),
+      pte_writes_(stats.counter(std::string(this->name()) + ".pte_writes", "Page-table entry stores")),
+      table_writes_(stats.counter(std::string(this->name()) + ".table_writes",
+                                  "Stores to root, context, PASID and interrupt remapping tables")),
+      descriptors_(stats.counter(std::string(this->name()) + ".descriptors",
+                                 "Invalidation descriptors written (wait descriptors included)")),
+      submissions_(stats.counter(std::string(this->name()) + ".submissions",
+                                 "Invalidation-queue submissions (each ends with a wait the CPU polls)")),
+      polls_(stats.counter(std::string(this->name()) + ".polls", "Status-word and GSTS polls")),
+      reg_reads_(stats.counter(std::string(this->name()) + ".reg_reads", "Register reads")),
+      reg_writes_(stats.counter(std::string(this->name()) + ".reg_writes", "Register writes")),
+      trace_maps_(stats.counter(std::string(this->name()) + ".trace_maps", "Trace map records performed")),
+      trace_unmaps_(stats.counter(std::string(this->name()) + ".trace_unmaps", "Trace unmap records performed")),
+      refused_(stats.counter(std::string(this->name()) + ".refused", "Map/unmap requests the driver refused")),
+      irtes_(stats.counter(std::string(this->name()) + ".irtes", "Interrupt remapping table entries written")),
+      timer_flushes_(stats.counter(std::string(this->name()) + ".timer_flushes",
+                                   "Flush-queue timer expiries handled")),
+      wait_ns_(stats.average(std::string(this->name()) + ".wait_ns",
+                             "Time from submitting invalidations to seeing their wait complete", "ns")),
+      map_ns_(stats.average(std::string(this->name()) + ".map_ns", "CPU time per DMA-API map", "ns")),
+      unmap_ns_(stats.average(std::string(this->name()) + ".unmap_ns", "CPU time per DMA-API unmap", "ns")) {
+  const std::vector<DriverUnitInfo>& units = setup.units;
+  if (p_.memory_bytes / kPage < 16 * std::max<std::size_t>(units.size(), 1))
+    throw InputError(fmt::format("host.driver.memory.size: {:#x} bytes is too small for {} remapping units",
+                                 p_.memory_bytes, units.size()));
+  const uint64_t share = (p_.memory_bytes / std::max<std::size_t>(units.size(), 1)) & ~(kPage - 1);
+  for (std::size_t i = 0; i < units.size(); ++i) {
+    auto u = std::make_unique<Unit>();
+    u->info = units[i];
+    u->index = i;
+    const Addr base = p_.memory_base + i * share;
+    u->next_page = base;
+    u->end_page = base + ((share / 4) & ~(kPage - 1));
+    u->qi_lock = std::make_unique<sc_core::sc_mutex>();
+    units_.push_back(std::move(u));
+  }
+  const std::string n = this->name();
+  stats.formula(n + ".bringup_ns", "When bring-up finished (translation enabled)", "ns",
+                [this] { return double(bringup_done_) / double(kPsPerNs); });
+  const auto sum = [this](uint64_t DmaApiStats::*m) {
+    return [this, m] {
+      double s = 0;
+      for (const auto& u : units_)
+        if (u->api) s += double(u->api->stats().*m);
+      return s;
+    };
+  };
+  const auto fqsum = [this](uint64_t FlushQueueStats::*m) {
+    return [this, m] {
+      double s = 0;
+      for (const auto& u : units_)
+        if (u->api) s += double(u->api->flush_queue().stats().*m);
+      return s;
+    };
+  };
+  stats.formula(n + ".maps", "DMA-API maps (identity included)", "Count", sum(&DmaApiStats::maps));
+  stats.formula(n + ".map_failures", "DMA-API maps that failed (IOVA or table pages exhausted)", "Count",
+                sum(&DmaApiStats::map_failures));
+  stats.formula(n + ".unmaps", "DMA-API unmaps", "Count", sum(&DmaApiStats::unmaps));
+  stats.formula(n + ".fixed_maps", "Unmanaged-domain maps", "Count", sum(&DmaApiStats::fixed_maps));
+  stats.formula(n + ".fixed_unmaps", "Unmanaged-domain unmaps", "Count", sum(&DmaApiStats::fixed_unmaps));
+  stats.formula(n + ".direct_maps", "RMRR regions mapped 1:1", "Count", sum(&DmaApiStats::direct_maps));
+  stats.formula(n + ".iotlb_invalidations", "IOTLB invalidation requests of the DMA API", "Count",
+                sum(&DmaApiStats::invalidations));
+  stats.formula(n + ".waits", "Invalidation waits of the DMA API", "Count", sum(&DmaApiStats::waits));
+  stats.formula(n + ".iova_frees", "IOVA ranges freed", "Count", sum(&DmaApiStats::iova_frees));
+  stats.formula(n + ".psi", "Page-selective IOTLB invalidations", "Count", fqsum(&FlushQueueStats::psi));
+  stats.formula(n + ".dsi", "Domain-selective IOTLB invalidations", "Count", fqsum(&FlushQueueStats::dsi));
+  stats.formula(n + ".global_invalidations", "Global IOTLB invalidations of the flush policy", "Count",
+                fqsum(&FlushQueueStats::global));
+  stats.formula(n + ".lazy_flushes", "Flush-queue batch flushes (full + timeout)", "Count",
+                fqsum(&FlushQueueStats::flushes));
+  stats.formula(n + ".lazy_full_flushes", "Batch flushes caused by a full flush queue", "Count",
+                fqsum(&FlushQueueStats::full_flushes));
+  stats.formula(n + ".lazy_timeout_flushes", "Batch flushes caused by the flush-queue timer", "Count",
+                fqsum(&FlushQueueStats::timeout_flushes));
+  stats.formula(n + ".lazy_ranges_flushed", "Unmapped ranges freed by batch flushes", "Count",
+                fqsum(&FlushQueueStats::ranges_flushed));
+  SC_THREAD(flush_timer);
+}
+
+HostDriver::~HostDriver() = default;
+
+const DmaApi& HostDriver::api(std::size_t unit) const { return *units_.at(unit)->api; }
+Addr HostDriver::root_table(std::size_t unit) const { return units_.at(unit)->root; }
+Addr HostDriver::invalidation_queue(std::size_t unit) const { return units_.at(unit)->iq; }
+Addr HostDriver::irt(std::size_t unit) const { return units_.at(unit)->irt; }
+
+// --- register and memory access -------------------------------------------
+
+uint64_t HostDriver::read_reg(Unit& u, Addr off, unsigned size) {
+  uint64_t v = 0;
+  if (!bus_.mmio_read(u.info.reg_base + off, size, v))
+    throw InputError(fmt::format("host driver: {}: reading register {:#x} failed", u.info.name, off));
+  ++reg_reads_;
+  return v;
+}
+
+void HostDriver::write_reg(Unit& u, Addr off, unsigned size, uint64_t v) {
+  if (!bus_.mmio_write(u.info.reg_base + off, size, v))
+    throw InputError(fmt::format("host driver: {}: writing register {:#x} failed", u.info.name, off));
+  ++reg_writes_;
+}
+
+void HostDriver::store(Addr pa, unsigned size, uint64_t v) {
+  if (!bus_.mem_write(pa, size, v))
+    throw InputError(fmt::format("host driver: a store to {:#x} failed: is host.driver.memory inside physical "
+                                 "memory?", pa));
+}
+
+Addr HostDriver::alloc_page(Unit& u, const char* what) {
+  if (u.next_page + kPage > u.end_page)
+    throw InputError(fmt::format("host driver: {}: out of driver memory for {} (host.driver.memory.size)",
+                                 u.info.name, what));
+  const Addr a = u.next_page;
+  u.next_page += kPage;
+  return a;
+}
+
+void HostDriver::poll_status(Unit& u, uint32_t status_bit, bool want, const char* what) {
+  for (uint64_t n = 0;; ++n) {
+    const bool set = (read_reg(u, reg::kGsts, 4) & status_bit) != 0;
+    ++polls_;
+    if (set == want) return;
+    if (n >= p_.max_polls)
+      throw InputError(fmt::format("host driver: {}: GSTS did not report {} after {} polls", u.info.name, what,
+                                   p_.max_polls));
+    bus_.compute(p_.poll_ps);
+  }
+}
+
+void HostDriver::global_command(Unit& u, uint32_t cmd, bool enable, uint32_t status_bit, const char* what) {
+  // VT-d 11.4.4: keep the persistent status bits, change one command.
+  const uint32_t sts = static_cast<uint32_t>(read_reg(u, reg::kGsts, 4)) & reg::kGstsOneShotMask;
+  write_reg(u, reg::kGcmd, 4, enable ? (sts | cmd) : (sts & ~cmd));
+  poll_status(u, status_bit, enable, what);
+}
+
+// --- queued invalidation ----------------------------------------------------
+
+void HostDriver::submit(Unit& u, std::vector<QiDescriptor> descs) {
+  const Tick start = now_tick();
+  u.qi_lock->lock();
+  const unsigned n = static_cast<unsigned>(descs.size()) + 1;
+  if (n >= u.entries)
+    throw InputError(fmt::format("host driver: {}: {} descriptors do not fit an invalidation queue of {} "
+                                 "(host.driver.queue_qs)", u.info.name, n, u.entries));
+  const auto used = [&u] { return (u.tail + u.entries - u.head) % u.entries; };
+  while (u.entries - 1 - used() < n) {
+    u.head = static_cast<unsigned>(read_reg(u, reg::kIqh, 8) / u.desc_bytes) % u.entries;
+    ++polls_;
+    if (u.entries - 1 - used() >= n) break;
+    bus_.compute(p_.poll_ps);
+  }
+  const unsigned wait_slot = (u.tail + n - 1) % u.entries;
+  const Addr status = u.status + 4ull * wait_slot;
+  store(status, 4, kQiInUse);
+  QiDescriptor w;
+  w.type = QiType::Wait;
+  w.sw = true;
+  w.fn = true;
+  w.status_data = kQiDone;
+  w.status_addr = status;
+  descs.push_back(w);
+  for (const QiDescriptor& d : descs) {
+    const auto q = encode(d);
+    const Addr at = u.iq + Addr{u.tail} * u.desc_bytes;
+    for (unsigned i = 0; i < u.desc_bytes / 8; ++i) store(at + 8 * i, 8, q[i]);
+    u.tail = (u.tail + 1) % u.entries;
+    ++descriptors_;
+  }
+  write_reg(u, reg::kIqt, 8, Addr{u.tail} * u.desc_bytes);
+  ++submissions_;
+  u.qi_lock->unlock();
+
+  for (uint64_t polls = 0;; ++polls) {
+    uint64_t v = 0;
+    if (!bus_.mem_read(status, 4, v))
+      throw InputError(fmt::format("host driver: {}: reading the wait status at {:#x} failed", u.info.name, status));
+    ++polls_;
+    if (v == kQiDone) break;
+    if (polls % kFstsCheckEvery == kFstsCheckEvery - 1) {
+      // qi_check_fault(): an error stops the queue; the driver cannot go on.
+      const uint64_t fsts = read_reg(u, reg::kFsts, 4);
+      if (fsts & (reg::kFstsIqe | reg::kFstsIte | reg::kFstsIce))
+        throw InputError(fmt::format("host driver: {}: the invalidation queue stopped with FSTS {:#x} (IQE/ITE/ICE) "
+                                     "while the driver waited for descriptor {}",
+                                     u.info.name, fsts, wait_slot));
+    }
+    if (polls >= p_.max_polls)
+      throw InputError(fmt::format("host driver: {}: an invalidation wait did not complete after {} polls",
+                                   u.info.name, p_.max_polls));
+    bus_.compute(p_.poll_ps);
+  }
+  wait_ns_.sample(double(now_tick() - start) / double(kPsPerNs));
+}
+
+void HostDriver::perform(Unit& u, DriverActions&& actions) {
+  for (DriverAction& a : actions) {
+    switch (a.kind) {
+      case DriverAction::Kind::Write:
+        store(a.pa, 8, a.value);
+        ++pte_writes_;
+        break;
+      case DriverAction::Kind::Invalidate:
+        u.pending.push_back(a.flush.descriptor());
+        break;
+      case DriverAction::Kind::Wait:
+        submit(u, std::move(u.pending));
+        u.pending.clear();
+        break;
+      case DriverAction::Kind::Cpu:
+        bus_.compute(a.cpu);
+        break;
+      case DriverAction::Kind::FreeIova:
+      case DriverAction::Kind::ReleaseTables:
+        break;  // already done in the logic; the order guarantees the invalidation completed
+    }
+  }
+  if (!u.pending.empty()) {
+    // The logic always ends invalidations with a wait; be safe anyway.
+    submit(u, std::move(u.pending));
+    u.pending.clear();
+  }
+  fq_armed_.notify(sc_core::SC_ZERO_TIME);
+}
+
+// --- bring-up -----------------------------------------------------------------
+
+void HostDriver::enable_qi(Unit& u) {
+  if (!u.f.qi)
+    throw InputError(fmt::format("host driver: {} has no queued invalidation (ECAP.QI): register-based "
+                                 "invalidation is not built in the driver model",
+                                 u.info.name));
+  const unsigned pages = 1u << p_.queue_qs;
+  u.desc_bytes = u.f.smts ? kQiDescriptorBytes256 : kQiDescriptorBytes128;
+  u.entries = pages * unsigned(kPage) / u.desc_bytes;
+  u.iq = alloc_page(u, "the invalidation queue");
+  for (unsigned i = 1; i < pages; ++i) alloc_page(u, "the invalidation queue");
+  u.status = alloc_page(u, "invalidation status words");
+  for (unsigned i = 1; i * kPage < 4ull * u.entries; ++i) alloc_page(u, "invalidation status words");
+  u.tail = u.head = 0;
+  // Linux __dmar_enable_qi(): the queue must be empty when QIE is set.
+  write_reg(u, reg::kIqt, 8, 0);
+  write_reg(u, reg::kIqa, 8, u.iq | (u.f.smts ? reg::kIqaDw : 0) | p_.queue_qs);
+  global_command(u, reg::kGcmdQie, true, reg::kGstsQies, "QIES");
+}
+
+void HostDriver::set_root_table(Unit& u) {
+  u.root = alloc_page(u, "the root table");
+  const uint64_t ttm = p_.mode == DriverMode::Scalable ? 1 : 0;
+  write_reg(u, reg::kRtaddr, 8, u.root | (ttm << reg::kRtaddrTtmShift));
+  global_command(u, reg::kGcmdSrtp, true, reg::kGstsRtps, "RTPS");
+  // Linux init_dmars(): flush the context cache and IOTLB globally (and the
+  // PASID cache in scalable mode) after a new root table.
+  std::vector<QiDescriptor> d;
+  QiDescriptor cc;
+  cc.type = QiType::ContextCache;
+  cc.cc_granularity = ContextGranularity::Global;
+  d.push_back(cc);
+  if (p_.mode == DriverMode::Scalable) {
+    QiDescriptor pc;
+    pc.type = QiType::PasidCache;
+    pc.pc_granularity = PasidCacheGranularity::Global;
+    d.push_back(pc);
+  }
+  QiDescriptor tlb;
+  tlb.type = QiType::Iotlb;
+  tlb.iotlb_granularity = IotlbGranularity::Global;
+  tlb.dr = u.f.drd;
+  tlb.dw = u.f.dwd;
+  d.push_back(tlb);
+  submit(u, std::move(d));
+}
+
+void HostDriver::setup_irtes(Unit& u, const DriverEndpointInfo& ep) {
+  for (const auto& [addr, data] : ep.msis) {
+    if (u.irt_next >= (1u << p_.irt_size_log2))
+      throw InputError(fmt::format("host driver: {}: the interrupt remapping table's {} entries are used up "
+                                   "(host.driver.irt_entries_log2)", u.info.name, 1u << p_.irt_size_log2));
+    const MsiFields m = decode_msi(addr, data);
+    Irte e;
+    e.present = true;
+    e.vector = m.vector;
+    e.delivery_mode = m.delivery_mode;
+    e.dest_mode_logical = m.logical;
+    e.redirection_hint = m.redirection_hint;
+    e.level_trigger = m.level;
+    e.dst = Irte::make_dst(m.dest, u.eime);
+    e.svt = kSvtRequesterId;
+    e.sq = kSqAll;
+    e.sid = ep.bdf.rid();
+    const unsigned index = u.irt_next++;
+    const Addr at = u.irt + Addr{index} * kIrteBytes;
+    store(at + 8, 8, e.hi());
+    store(at, 8, e.lo());
+    table_writes_ += 2;
+    ++irtes_;
+    if (program_msi_) program_msi_(ep.bdf, addr, data, msi_remappable_address(static_cast<uint16_t>(index), false), 0);
+  }
+}
+
+void HostDriver::enable_interrupt_remapping(Unit& u) {
+  const unsigned entries = 1u << p_.irt_size_log2;
+  const unsigned pages = std::max(1u, entries * kIrteBytes / unsigned(kPage));
+  u.irt = alloc_page(u, "the interrupt remapping table");
+  for (unsigned i = 1; i < pages; ++i) alloc_page(u, "the interrupt remapping table");
+  u.eime = p_.x2apic;
+  u.ir = true;
+  // The entries first (Linux allocates them as drivers request interrupts;
+  // here every device's interrupts are known at boot), then the table pointer.
+  for (const DriverEndpointInfo& ep : endpoints_)
+    if (ep.unit == static_cast<int>(u.index)) setup_irtes(u, ep);
+  write_reg(u, reg::kIrta, 8, u.irt | (u.eime ? reg::kIrtaEime : 0) | (p_.irt_size_log2 - 1));
+  global_command(u, reg::kGcmdSirtp, true, reg::kGstsIrtps, "IRTPS");
+  QiDescriptor iec;
+  iec.type = QiType::InterruptEntryCache;
+  iec.iec_granularity = IecGranularity::Global;
+  submit(u, {iec});
+  global_command(u, reg::kGcmdIre, true, reg::kGstsIres, "IRES");
+}
+
+void HostDriver::write_context(Unit& u, const Bdf& dev, DomainId d) {
+  DmaApi& api = *u.api;
+  const DomainType type = api.domain_type(d);
+  if (type == DomainType::Identity && !u.f.pt)
+    throw InputError(fmt::format("host driver: {} is in an identity (pass-through) domain, but {} has no "
+                                 "pass-through (ECAP.PT)", dev.str(), u.info.name));
+  const uint8_t devfn = static_cast<uint8_t>(dev.rid() & 0xff);
+  const unsigned bus = dev.rid() >> 8;
+  if (p_.mode == DriverMode::Legacy) {
+    auto it = u.context_tables.find(bus);
+    if (it == u.context_tables.end()) {
+      const Addr t = alloc_page(u, "a context table");
+      it = u.context_tables.emplace(bus, t).first;
+      RootEntry re;
+      re.present = true;
+      re.ctp = t;
+      store(u.root + 16ull * bus, 8, re.lo());
+      ++table_writes_;
+    }
+    const ContextEntry ce = api.context_entry(dev);
+    if (!ce.present) return;  // blocked: the entry stays not present
+    const Addr at = it->second + Addr{devfn} * kContextEntryBytes;
+    store(at + 8, 8, ce.hi());
+    store(at, 8, ce.lo());  // present last
+    table_writes_ += 2;
+    return;
+  }
+  // Scalable mode: root entry halves, context entry, PASID directory and
+  // the RID_PASID (0) entry of the PASID table.
+  const bool upper = devfn >= 128;
+  const unsigned key = bus * 2 + (upper ? 1 : 0);
+  auto it = u.context_tables.find(key);
+  if (it == u.context_tables.end()) {
+    const Addr t = alloc_page(u, "a scalable-mode context table");
+    it = u.context_tables.emplace(key, t).first;
+    ScalableRootEntry re;
+    auto lo = u.context_tables.find(bus * 2), hi = u.context_tables.find(bus * 2 + 1);
+    if (lo != u.context_tables.end()) re.lower_present = true, re.lctp = lo->second;
+    if (hi != u.context_tables.end()) re.upper_present = true, re.uctp = hi->second;
+    store(u.root + 16ull * bus + (upper ? 8 : 0), 8, upper ? re.hi() : re.lo());
+    ++table_writes_;
+  }
+  if (type == DomainType::Blocked) return;
+  const Addr dir = alloc_page(u, "a PASID directory");
+  const Addr table = alloc_page(u, "a PASID table");
+  PasidEntry pe;
+  pe.present = true;
+  pe.did = api.domain_did(d);
+  if (type == DomainType::Identity) {
+    pe.pgtt = kPgttPassThrough;
+  } else {
+    const DomainPageTable* pt = api.page_table(d);
+    pe.pgtt = kPgttSecondLevel;
+    pe.slptptr = pt->root();
+    pe.aw = static_cast<uint8_t>(pt->levels() - 2);
+  }
+  for (unsigned i = kPasidEntryQwords; i-- > 1;)
+    if (const uint64_t q = pe.q(i)) store(table + 8ull * i, 8, q), ++table_writes_;
+  store(table, 8, pe.q(0));
+  PasidDirEntry de;
+  de.present = true;
+  de.table = table;
+  store(dir, 8, de.raw());
+  SmContextEntry ce;
+  ce.present = true;
+  ce.pdts = 0;
+  ce.pasid_dir_ptr = dir;
+  ce.rid_pasid = 0;
+  const Addr at = it->second + Addr{devfn & 0x7fu} * kSmContextEntryBytes;
+  store(at + 8, 8, ce.q1());
+  store(at, 8, ce.q0());
+  table_writes_ += 4;
+}
+
+void HostDriver::attach_devices(Unit& u, std::size_t index) {
+  DmaApi& api = *u.api;
+  const uint64_t max_did = uint64_t{1} << (4 + 2 * u.f.nd);
+  for (const DriverEndpointInfo& ep : endpoints_) {
+    if (ep.unit != static_cast<int>(index)) continue;
+    DriverDevice cfg;
+    cfg.device = ep.name;
+    cfg.domain = p_.default_domain;
+    for (const DriverDevice& d : p_.devices)
+      if (d.device == ep.name) cfg = d;
+    DomainId dom;
+    auto named = cfg.domain_name.empty() ? u.named.end() : u.named.find(cfg.domain_name);
+    if (named != u.named.end()) {
+      dom = named->second;
+      if (api.domain_type(dom) != cfg.domain)
+        throw InputError(fmt::format("host.driver.devices: '{}' is in domain '{}', which is {}, not {}", ep.name,
+                                     cfg.domain_name, to_string(api.domain_type(dom)), to_string(cfg.domain)));
+    } else {
+      if (u.next_did >= max_did)
+        throw InputError(fmt::format("host driver: {}: out of domain-ids ({} with CAP.ND {})", u.info.name, max_did,
+                                     u.f.nd));
+      dom = api.create_domain(cfg.domain, u.next_did++);
+      if (!cfg.domain_name.empty()) u.named[cfg.domain_name] = dom;
+    }
+    api.attach(ep.bdf, dom, cfg.dma_mask);
+    // Reserved memory regions of the device, 1:1 (Linux: IOMMU_RESV_DIRECT).
+    for (const DriverRmrr& r : rmrrs_) {
+      if (std::find(r.devices.begin(), r.devices.end(), ep.bdf) == r.devices.end()) continue;
+      if (!u.direct.insert({dom, r.base}).second) continue;
+      perform(u, api.map_direct(dom, r.base, r.limit - r.base + 1));
+    }
+    for (const FixedMap& m : cfg.maps) {
+      if (named != u.named.end()) break;  // a shared domain's maps come from its first device
+      perform(u, api.map_fixed(dom, m.iova, m.pa, m.size, m.perm));
+    }
+    write_context(u, ep.bdf, dom);
+  }
+  if (u.f.cm) {
+    // A caching-mode unit may cache not-present entries: invalidate what
+    // was just made present (Linux domain_context_mapping_one()).
+    std::vector<QiDescriptor> d;
+    QiDescriptor cc;
+    cc.type = QiType::ContextCache;
+    cc.cc_granularity = ContextGranularity::Global;
+    d.push_back(cc);
+    if (p_.mode == DriverMode::Scalable) {
+      QiDescriptor pc;
+      pc.type = QiType::PasidCache;
+      pc.pc_granularity = PasidCacheGranularity::Global;
+      d.push_back(pc);
+    }
+    QiDescriptor tlb;
+    tlb.type = QiType::Iotlb;
+    tlb.iotlb_granularity = IotlbGranularity::Global;
+    d.push_back(tlb);
+    submit(u, std::move(d));
+  }
+}
+
+void HostDriver::bring_up() {
+  for (std::size_t i = 0; i < units_.size(); ++i) {
+    Unit& u = *units_[i];
+    u.cap = read_reg(u, reg::kCap, 8);
+    u.ecap = read_reg(u, reg::kEcap, 8);
+    u.f = decode_cap_ecap(u.cap, u.ecap);
+    if (p_.mode == DriverMode::Scalable && !(u.f.smts && u.f.slts))
+      throw InputError(fmt::format("host.driver.mode: scalable needs scalable-mode translation with second-level "
+                                   "tables (ECAP.SMTS and SLTS), and {} has {}",
+                                   u.info.name, u.f.smts ? "no SLTS" : "no SMTS"));
+    if (p_.x2apic && p_.interrupt_remapping && u.f.ir && !u.f.eim)
+      throw InputError(fmt::format("host.driver.x2apic: {} has no extended interrupt mode (ECAP.EIM)", u.info.name));
+    if (read_reg(u, reg::kGsts, 4) & reg::kGstsTes)
+      throw InputError(fmt::format("host driver: {} already has translation enabled (GSTS.TES) at boot",
+                                   u.info.name));
+    const unsigned levels = domain_levels(u.f);
+    if (levels == 0)
+      throw InputError(fmt::format("host driver: {} supports no page-table depth (CAP.SAGAW {:#x})", u.info.name,
+                                   u.f.sagaw));
+    DmaApiParams ap;
+    ap.page_table.levels = levels;
+    ap.page_table.superpages = p_.superpages && (u.f.sp_2m || u.f.sp_1g);
+    ap.page_table.sp_2m = u.f.sp_2m;
+    ap.page_table.sp_1g = u.f.sp_1g;
+    ap.flush.strict = p_.strict;
+    ap.flush.entries = p_.fq_entries;
+    ap.flush.timeout = p_.fq_timeout_ps;
+    ap.flush.global_flush = p_.fq_global_flush;
+    ap.flush.caps = FlushCaps{u.f.psi, u.f.mamv, u.f.drd, u.f.dwd};
+    ap.table_pool_base = u.end_page;
+    const uint64_t share = (p_.memory_bytes / units_.size()) & ~(kPage - 1);
+    ap.table_pool_bytes = (p_.memory_base + i * share + share) - u.end_page;
+    ap.forcedac = p_.forcedac;
+    ap.caching_mode = u.f.cm;
+    ap.map_cpu_ns = p_.map_cpu_ns;
+    ap.unmap_cpu_ns = p_.unmap_cpu_ns;
+    ap.inv_wait_cpu_ns = p_.inv_wait_cpu_ns;
+    u.api = std::make_unique<DmaApi>(ap);
+
+    enable_qi(u);
+    set_root_table(u);
+    if (p_.interrupt_remapping && u.f.ir) enable_interrupt_remapping(u);
+    try {
+      attach_devices(u, i);
+    } catch (const std::logic_error& e) {
+      throw InputError(fmt::format("host driver: {}: {}", u.info.name, e.what()));
+    }
+    global_command(u, reg::kGcmdTe, true, reg::kGstsTes, "TES");
+  }
+  up_ = true;
+  bringup_done_ = now_tick();
+  ready_.open();
+}
+
+// --- DMA API ------------------------------------------------------------------
+
+HostDriver::Unit& HostDriver::unit_of(const Bdf& dev, const char* what) {
+  for (const DriverEndpointInfo& ep : endpoints_)
+    if (ep.bdf == dev) {
+      if (ep.unit < 0)
+        throw std::logic_error(fmt::format("{} for {}: the device is in no remapping unit's scope", what, dev.str()));
+      return *units_[ep.unit];
+    }
+  throw std::logic_error(fmt::format("{} for {}: no such endpoint in the platform", what, dev.str()));
+}
+
+bool HostDriver::trace_map(const TraceRecord& r, std::string& why) {
+  try {
+    Unit& u = unit_of(r.dev, "map");
+    DmaPerm perm;
+    perm.r = r.perm & kPermRead;
+    perm.w = r.perm & kPermWrite;
+    const Tick t0 = now_tick();
+    perform(u, u.api->map_at(r.dev, r.iova, r.pa, r.size, perm));
+    map_ns_.sample(double(now_tick() - t0) / double(kPsPerNs));
+    ++trace_maps_;
+    return true;
+  } catch (const std::logic_error& e) {
+    ++refused_;
+    why = e.what();
+    return false;
+  }
+}
+
+bool HostDriver::trace_unmap(const TraceRecord& r, std::string& why) {
+  try {
+    Unit& u = unit_of(r.dev, "unmap");
+    const Tick t0 = now_tick();
+    perform(u, u.api->unmap_at(now_tick(), r.dev, r.iova, r.size));
+    unmap_ns_.sample(double(now_tick() - t0) / double(kPsPerNs));
+    ++trace_unmaps_;
+    return true;
+  } catch (const std::logic_error& e) {
+    ++refused_;
+    why = e.what();
+    return false;
+  }
+}
+
+bool HostDriver::dma_map(const Bdf& dev, Addr pa, uint64_t size, DmaDirection dir, Addr& dma_addr) {
+  Unit& u = unit_of(dev, "dma_map");
+  const Tick t0 = now_tick();
+  DmaMapResult res = u.api->map(dev, pa, size, dir);
+  perform(u, std::move(res.actions));
+  map_ns_.sample(double(now_tick() - t0) / double(kPsPerNs));
+  dma_addr = res.dma_addr;
+  return res.ok;
+}
+
+void HostDriver::dma_unmap(const Bdf& dev, Addr dma_addr, uint64_t size) {
+  Unit& u = unit_of(dev, "dma_unmap");
+  const Tick t0 = now_tick();
+  perform(u, u.api->unmap(now_tick(), dev, dma_addr, size));
+  unmap_ns_.sample(double(now_tick() - t0) / double(kPsPerNs));
+}
+
+DmaMapper* HostDriver::add_pipeline(const std::string& name, const Bdf& dev, const PacketBuffers& pb) {
+  auto p = std::make_unique<BufferPipeline>(*this, dev, pb, error_, std::string(this->name()) + "." + name, stats_);
+  BufferPipeline* raw = p.get();
+  sc_core::sc_spawn(sc_bind(&BufferPipeline::run, raw), (name + "_buffers").c_str());
+  pipelines_.push_back(std::move(p));
+  return raw;
+}
+
+void HostDriver::flush_timer() {
+  // Linux fq_flush_timeout(): when a unit's flush-queue deadline passes, its
+  // domains are flushed and the queued ranges freed.
+  for (;;) {
+    std::optional<Tick> next;
+    for (const auto& u : units_)
+      if (u->api)
+        if (auto d = u->api->next_deadline()) next = next ? std::min(*next, *d) : *d;
+    if (!next) {
+      sc_core::wait(fq_armed_);
+      continue;
+    }
+    if (*next > now_tick()) {
+      sc_core::wait(to_sc_time(*next - now_tick()), fq_armed_);
+      continue;  // re-evaluate: an unmap may have flushed or re-armed
+    }
+    for (auto& u : units_) {
+      if (!u->api) continue;
+      const auto d = u->api->next_deadline();
+      if (d && *d <= now_tick()) {
+        ++timer_flushes_;
+        try {
+          perform(*u, u->api->on_time(now_tick()));
+        } catch (...) {
+          error_.fail(std::current_exception());
+          return;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace iommusim

@@ -1,0 +1,187 @@
+// The OS driver model's SystemC shell: Linux's intel-iommu as seen by the
+// hardware. It programs the remapping units only through what software has
+// - register accesses and stores to memory through the host CPU (HostBus),
+// each timed - and uses the plain-C++ driver logic (DmaApi, one per unit)
+// for every decision about IOVAs, page tables and invalidation policy.
+//
+// Bring-up, per unit (Linux init_dmars(), intel_iommu_init(); VT-d 11.4):
+//  1. read CAP and ECAP (11.4.2, 11.4.3) and derive what the driver uses:
+//     page-table levels from SAGAW, superpages from SLLPS, PSI/MAMV/DRD/DWD
+//     for invalidations, caching mode, PT, QI, IR, EIM, SMTS;
+//  2. enable queued invalidation (6.5.2, 11.4.9): IQT = 0, IQA (DW = 1 when
+//     ECAP.SMTS, as Linux does), GCMD.QIE, poll GSTS.QIES. A unit without QI
+//     is refused (register-based invalidation is not built in the driver);
+//  3. allocate the root table, write RTADDR (TTM legacy or scalable, 11.4.5),
+//     GCMD.SRTP, poll GSTS.RTPS; then a global context-cache invalidation,
+//     in scalable mode a global PASID-cache invalidation, a global IOTLB
+//     invalidation and a wait (Linux's flush after root-table set-up);
+//  4. interrupt remapping where supported and asked for (5.1, 11.4.10):
+//     the interrupt remapping table, IRTA (EIME for x2APIC), GCMD.SIRTP,
+//     a global IEC invalidation, GCMD.IRE; compatibility-format interrupts
+//     stay blocked (CFI = 0, as Linux leaves them). Each device's MSIs get
+//     an IRTE (remapped format, source-id verified) and the device is
+//     programmed with the remappable-format address and data;
+//  5. every endpoint in the unit's scope is attached to its domain: the
+//     context entry (legacy, 9.3) or the scalable-mode context entry, PASID
+//     directory and RID_PASID's PASID-table entry (9.4-9.6: second-level
+//     for DMA and unmanaged domains, pass-through for identity); RMRRs of
+//     the device are mapped 1:1 (8.4), unmanaged domains get their fixed
+//     maps;
+//  6. GCMD.TE, poll GSTS.TES. Then the start gate opens and the devices run.
+//
+// GCMD writes follow 11.4.4: read GSTS, keep its persistent bits (mask
+// 0x96FFFFFF), set or clear the one command, then poll GSTS for it.
+//
+// Invalidations (Linux qi_submit_sync()): the descriptors a DmaApi call
+// returns plus one wait descriptor (SW, FN; status QI_DONE = 2 into a
+// per-slot status word first written QI_IN_USE = 1) are written to the
+// queue under the unit's queue lock, IQT is written once, and the CPU polls
+// the status word every poll_ns, checking FSTS (IQE, ITE, ICE) every 16
+// polls; an error or max_polls polls without completion stops the run with
+// an error. The queue's free space is tracked from IQH.
+//
+// Lazy unmaps: the flush queue's timer is a thread of its own (Linux's
+// fq_timer), which flushes a unit's domains when the deadline passes.
+#pragma once
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <systemc>
+
+#include "common/bdf.h"
+#include "common/run_error.h"
+#include "common/start_gate.h"
+#include "common/stats.h"
+#include "host/buffer_pipeline.h"
+#include "host/dma_api.h"
+#include "host/host_bus.h"
+#include "host/host_driver_params.h"
+#include "iommu/cap_ecap.h"
+#include "iommu/qi_descriptor.h"
+#include "trace/trace_record.h"
+
+namespace iommusim {
+
+// What the platform tells the driver (as ACPI's DMAR and PCI enumeration
+// tell an OS).
+struct DriverUnitInfo {
+  std::string name;
+  Addr reg_base = 0;
+};
+
+struct DriverEndpointInfo {
+  std::string name;
+  Bdf bdf;
+  int unit = -1;  // index into the units, -1: in no unit's scope
+  // The interrupts the device raises, as compatibility-format (address,
+  // data) pairs; with interrupt remapping each gets an IRTE.
+  std::vector<std::pair<Addr, uint32_t>> msis;
+};
+
+struct DriverRmrr {
+  Addr base = 0, limit = 0;  // inclusive
+  std::vector<Bdf> devices;
+};
+
+// Programs a device's MSI: (compat address, data) -> (address, data) to use.
+using MsiProgrammer = std::function<void(const Bdf&, Addr, uint32_t, Addr, uint32_t)>;
+
+// Everything a HostDriver is built from.
+struct HostDriverSetup {
+  HostDriverParams params;
+  std::vector<DriverUnitInfo> units;
+  std::vector<DriverEndpointInfo> endpoints;
+  std::vector<DriverRmrr> rmrrs;
+  MsiProgrammer program_msi;
+};
+
+class HostDriver : public sc_core::sc_module {
+ public:
+  HostDriver(sc_core::sc_module_name name, const HostDriverSetup& setup, HostBus& bus, RunError& error,
+             StatsRegistry& stats);
+  ~HostDriver() override;
+
+  // Performs the bring-up (from the host CPU's thread), then opens ready().
+  // Throws InputError when the platform cannot do what the configuration
+  // asks (e.g. identity domains without ECAP.PT).
+  void bring_up();
+  StartGate& ready() { return ready_; }
+
+  // Trace-v1 `map` / `unmap` (from the host CPU's thread). Returns false and
+  // sets `why` when the driver refuses (e.g. an IOVA already mapped).
+  bool trace_map(const TraceRecord& r, std::string& why);
+  bool trace_unmap(const TraceRecord& r, std::string& why);
+
+  // The DMA API for device workloads that map per packet (any thread):
+  // dma_map_single() / dma_unmap_single(). map returns false when it fails
+  // (IOVA space or table pages exhausted).
+  bool dma_map(const Bdf& dev, Addr pa, uint64_t size, DmaDirection dir, Addr& dma_addr);
+  void dma_unmap(const Bdf& dev, Addr dma_addr, uint64_t size);
+
+  // A workload of endpoint `name` that maps per packet (before the run):
+  // the driver thread that serves it, and the mapper the workload asks.
+  DmaMapper* add_pipeline(const std::string& name, const Bdf& dev, const PacketBuffers& pb);
+
+  // The logic of one unit, for tests and statistics.
+  const DmaApi& api(std::size_t unit) const;
+  std::size_t unit_count() const { return units_.size(); }
+  Addr root_table(std::size_t unit) const;
+  Addr invalidation_queue(std::size_t unit) const;
+  Addr irt(std::size_t unit) const;
+
+ private:
+  struct Unit;
+  SC_HAS_PROCESS(HostDriver);
+  void flush_timer();
+
+  Unit& unit_of(const Bdf& dev, const char* what);
+  Addr alloc_page(Unit& u, const char* what);
+  uint64_t read_reg(Unit& u, Addr off, unsigned size);
+  void write_reg(Unit& u, Addr off, unsigned size, uint64_t v);
+  void store(Addr pa, unsigned size, uint64_t v);
+  void global_command(Unit& u, uint32_t cmd, bool enable, uint32_t status_bit, const char* what);
+  void poll_status(Unit& u, uint32_t status_bit, bool want, const char* what);
+  void perform(Unit& u, DriverActions&& actions);
+  void submit(Unit& u, std::vector<QiDescriptor> descs);
+  void enable_qi(Unit& u);
+  void set_root_table(Unit& u);
+  void enable_interrupt_remapping(Unit& u);
+  void attach_devices(Unit& u, std::size_t index);
+  void write_context(Unit& u, const Bdf& dev, DomainId d);
+  void setup_irtes(Unit& u, const DriverEndpointInfo& ep);
+
+  HostDriverParams p_;
+  HostBus& bus_;
+  RunError& error_;
+  StatsRegistry& stats_;
+  std::vector<std::unique_ptr<BufferPipeline>> pipelines_;
+  std::vector<std::unique_ptr<Unit>> units_;
+  std::vector<DriverEndpointInfo> endpoints_;
+  std::vector<DriverRmrr> rmrrs_;
+  MsiProgrammer program_msi_;
+  StartGate ready_;
+  sc_core::sc_event fq_armed_;
+  bool up_ = false;
+
+  Counter& pte_writes_;
+  Counter& table_writes_;
+  Counter& descriptors_;
+  Counter& submissions_;
+  Counter& polls_;
+  Counter& reg_reads_;
+  Counter& reg_writes_;
+  Counter& trace_maps_;
+  Counter& trace_unmaps_;
+  Counter& refused_;
+  Counter& irtes_;
+  Counter& timer_flushes_;
+  Average& wait_ns_;
+  Average& map_ns_;
+  Average& unmap_ns_;
+  Tick bringup_done_ = 0;
+};
+
+}  // namespace iommusim
