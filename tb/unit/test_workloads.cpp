@@ -145,9 +145,8 @@ TEST_CASE("workloads: bad workload configurations are clear errors", "[unit][wor
   };
   CHECK(err("w: {kind: nic, packet_size: 4000}") ==
         "w.yaml:1: w.packet_size: packets of up to 4000 bytes do not fit buffers of 2048 bytes (buffer_bytes)");
-  CHECK(err("w: {kind: nic, mapping: per_packet}") ==
-        "w.yaml:1: w.mapping: per_packet mapping needs the host driver model (DMA-API map/unmap), which is not built "
-        "yet; use mapping: pool (buffers pre-mapped by the trace or tables)");
+  CHECK(err("w: {kind: nic, mapping: per_buffer}") ==
+        "w.yaml:1: w.mapping: expected one of pool, per_packet, got 'per_buffer'");
   CHECK(err("w: {kind: nvme, io_size: {histogram: [\"4096\"]}}") ==
         "w.yaml:1: w.io_size.histogram: element 0: expected \"SIZE:WEIGHT\" with 1 <= SIZE <= 2097152 and WEIGHT >= "
         "1, got '4096'");
