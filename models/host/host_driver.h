@@ -164,7 +164,6 @@ class HostDriver : public sc_core::sc_module {
   MsiProgrammer program_msi_;
   StartGate ready_;
   sc_core::sc_event fq_armed_;
-  bool up_ = false;
 
   Counter& pte_writes_;
   Counter& table_writes_;

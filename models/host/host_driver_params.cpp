@@ -18,6 +18,7 @@ DomainType domain_type(ConfigNode n, const std::string& key, const std::string& 
 
 HostDriverParams HostDriverParams::from_config(ConfigNode n) {
   HostDriverParams p;
+  p.enabled = n.boolean("enabled", true);
   p.mode = n.choice("mode", "legacy", {"legacy", "scalable"}) == "scalable" ? DriverMode::Scalable : DriverMode::Legacy;
   p.default_domain = domain_type(n, "default_domain", "dma");
   if (p.default_domain == DomainType::Unmanaged)

@@ -34,6 +34,9 @@ struct DriverDevice {
 };
 
 struct HostDriverParams {
+  // intel_iommu=off: false leaves every unit disabled (no bring-up, TE = 0)
+  // and the DMA API is dma-direct (a DMA address is the physical address).
+  bool enabled = true;
   DriverMode mode = DriverMode::Legacy;
   DomainType default_domain = DomainType::Dma;  // identity = iommu=pt
   bool strict = false;                          // iommu.strict
