@@ -44,6 +44,8 @@ class TxnLog {
   // Throws InputError naming the path if it cannot be written.
   void finish();
   size_t rows() const { return rows_.size(); }
+  // The rows so far, in the order they were added (tests).
+  const std::vector<TxnLogRow>& entries() const { return rows_; }
 
   static std::string header();                      // no newline
   static std::string format_row(const TxnLogRow&);  // no newline
