@@ -356,6 +356,9 @@ DriverActions DmaApi::map_at(const Bdf& dev, Addr iova, Addr pa, uint64_t size, 
   } catch (const TablePoolExhausted& e) {
     dom.iova->free(range);
     throw std::logic_error(fmt::format("map for {}: {}", dev.str(), e.what()));
+  } catch (...) {
+    dom.iova->free(range);  // no leak of the claim, whatever the page table refused
+    throw;
   }
   emit_map_side_effects(dom, m, range.addr(), range.bytes(), out);
   dom.live[range.pfn] = Mapping{range, pages, dev};

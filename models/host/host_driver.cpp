@@ -36,6 +36,18 @@ unsigned domain_levels(const UnitFeatures& f) {
   return 0;
 }
 
+// Holds an sc_mutex for a scope (from an SC_THREAD).
+class ScopedLock {
+ public:
+  explicit ScopedLock(sc_core::sc_mutex& m) : m_(m) { m_.lock(); }
+  ~ScopedLock() { m_.unlock(); }
+  ScopedLock(const ScopedLock&) = delete;
+  ScopedLock& operator=(const ScopedLock&) = delete;
+
+ private:
+  sc_core::sc_mutex& m_;
+};
+
 }  // namespace
 
 struct HostDriver::Unit {
@@ -56,6 +68,11 @@ struct HostDriver::Unit {
   uint16_t next_did = 1;
   std::set<std::pair<DomainId, Addr>> direct;  // RMRR regions mapped per domain
   std::unique_ptr<sc_core::sc_mutex> qi_lock;
+  // One driver operation at a time per unit: the logic frees an unmapped
+  // IOVA when called, so no other thread may allocate before the shell has
+  // performed that unmap's invalidation and wait (stricter than Linux,
+  // which frees after the sync and maps concurrently on other CPUs).
+  std::unique_ptr<sc_core::sc_mutex> op_lock;
   std::vector<QiDescriptor> pending;
 };
 
@@ -87,8 +104,10 @@ HostDriver::HostDriver(sc_core::sc_module_name name, const HostDriverSetup& setu
                                    "Flush-queue timer expiries handled")),
       wait_ns_(stats.average(std::string(this->name()) + ".wait_ns",
                              "Time from submitting invalidations to seeing their wait complete", "ns")),
-      map_ns_(stats.average(std::string(this->name()) + ".map_ns", "CPU time per DMA-API map", "ns")),
-      unmap_ns_(stats.average(std::string(this->name()) + ".unmap_ns", "CPU time per DMA-API unmap", "ns")) {
+      map_ns_(stats.average(std::string(this->name()) + ".map_ns",
+                            "Time per DMA-API map (CPU cost, stores, invalidation waits)", "ns")),
+      unmap_ns_(stats.average(std::string(this->name()) + ".unmap_ns",
+                              "Time per DMA-API unmap (CPU cost, stores, invalidation waits)", "ns")) {
   const std::vector<DriverUnitInfo>& units = setup.units;
   if (p_.memory_bytes / kPage < 16 * std::max<std::size_t>(units.size(), 1))
     throw InputError(fmt::format("host.driver.memory.size: {:#x} bytes is too small for {} remapping units",
@@ -102,6 +121,7 @@ HostDriver::HostDriver(sc_core::sc_module_name name, const HostDriverSetup& setu
     u->next_page = base;
     u->end_page = base + ((share / 4) & ~(kPage - 1));
     u->qi_lock = std::make_unique<sc_core::sc_mutex>();
+    u->op_lock = std::make_unique<sc_core::sc_mutex>();
     units_.push_back(std::move(u));
   }
   const std::string n = this->name();
@@ -478,6 +498,9 @@ void HostDriver::attach_devices(Unit& u, std::size_t index) {
     auto named = cfg.domain_name.empty() ? u.named.end() : u.named.find(cfg.domain_name);
     if (named != u.named.end()) {
       dom = named->second;
+      if (!cfg.maps.empty())
+        throw InputError(fmt::format("host.driver.devices: '{}' joins domain '{}', whose fixed maps come from its first "
+                                     "device; give maps there", ep.name, cfg.domain_name));
       if (api.domain_type(dom) != cfg.domain)
         throw InputError(fmt::format("host.driver.devices: '{}' is in domain '{}', which is {}, not {}", ep.name,
                                      cfg.domain_name, to_string(api.domain_type(dom)), to_string(cfg.domain)));
@@ -495,10 +518,7 @@ void HostDriver::attach_devices(Unit& u, std::size_t index) {
       if (!u.direct.insert({dom, r.base}).second) continue;
       perform(u, api.map_direct(dom, r.base, r.limit - r.base + 1));
     }
-    for (const FixedMap& m : cfg.maps) {
-      if (named != u.named.end()) break;  // a shared domain's maps come from its first device
-      perform(u, api.map_fixed(dom, m.iova, m.pa, m.size, m.perm));
-    }
+    for (const FixedMap& m : cfg.maps) perform(u, api.map_fixed(dom, m.iova, m.pa, m.size, m.perm));
     write_context(u, ep.bdf, dom);
   }
   if (u.f.cm) {
@@ -575,6 +595,8 @@ void HostDriver::bring_up() {
       attach_devices(u, i);
     } catch (const std::logic_error& e) {
       throw InputError(fmt::format("host driver: {}: {}", u.info.name, e.what()));
+    } catch (const TablePoolExhausted& e) {
+      throw InputError(fmt::format("host driver: {}: {} (host.driver.memory.size)", u.info.name, e.what()));
     }
     global_command(u, reg::kGcmdTe, true, reg::kGstsTes, "TES");
   }
@@ -596,7 +618,10 @@ HostDriver::Unit& HostDriver::unit_of(const Bdf& dev, const char* what) {
 
 bool HostDriver::trace_map(const TraceRecord& r, std::string& why) {
   if (!p_.enabled) {
-    if (r.iova == r.pa) return true;
+    if (r.iova == r.pa) {
+      ++trace_maps_;
+      return true;
+    }
     ++refused_;
     why = fmt::format("the IOMMU is off (host.driver.enabled: false): a DMA address is the physical address, and "
                       "IOVA {:#x} != {:#x}", r.iova, r.pa);
@@ -608,6 +633,7 @@ bool HostDriver::trace_map(const TraceRecord& r, std::string& why) {
     perm.r = r.perm & kPermRead;
     perm.w = r.perm & kPermWrite;
     const Tick t0 = now_tick();
+    ScopedLock lock(*u.op_lock);
     perform(u, u.api->map_at(r.dev, r.iova, r.pa, r.size, perm));
     map_ns_.sample(double(now_tick() - t0) / double(kPsPerNs));
     ++trace_maps_;
@@ -616,14 +642,22 @@ bool HostDriver::trace_map(const TraceRecord& r, std::string& why) {
     ++refused_;
     why = e.what();
     return false;
+  } catch (const TablePoolExhausted& e) {
+    ++refused_;
+    why = fmt::format("{} (host.driver.memory.size)", e.what());
+    return false;
   }
 }
 
 bool HostDriver::trace_unmap(const TraceRecord& r, std::string& why) {
-  if (!p_.enabled) return true;
+  if (!p_.enabled) {
+    ++trace_unmaps_;
+    return true;
+  }
   try {
     Unit& u = unit_of(r.dev, "unmap");
     const Tick t0 = now_tick();
+    ScopedLock lock(*u.op_lock);
     perform(u, u.api->unmap_at(now_tick(), r.dev, r.iova, r.size));
     unmap_ns_.sample(double(now_tick() - t0) / double(kPsPerNs));
     ++trace_unmaps_;
@@ -643,6 +677,7 @@ bool HostDriver::dma_map(const Bdf& dev, Addr pa, uint64_t size, DmaDirection di
   }
   Unit& u = unit_of(dev, "dma_map");
   const Tick t0 = now_tick();
+  ScopedLock lock(*u.op_lock);
   DmaMapResult res = u.api->map(dev, pa, size, dir);
   perform(u, std::move(res.actions));
   map_ns_.sample(double(now_tick() - t0) / double(kPsPerNs));
@@ -657,6 +692,7 @@ void HostDriver::dma_unmap(const Bdf& dev, Addr dma_addr, uint64_t size) {
   }
   Unit& u = unit_of(dev, "dma_unmap");
   const Tick t0 = now_tick();
+  ScopedLock lock(*u.op_lock);
   perform(u, u.api->unmap(now_tick(), dev, dma_addr, size));
   unmap_ns_.sample(double(now_tick() - t0) / double(kPsPerNs));
 }
@@ -691,6 +727,7 @@ void HostDriver::flush_timer() {
       if (d && *d <= now_tick()) {
         ++timer_flushes_;
         try {
+          ScopedLock lock(*u->op_lock);
           perform(*u, u->api->on_time(now_tick()));
         } catch (...) {
           error_.fail(std::current_exception());

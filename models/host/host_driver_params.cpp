@@ -67,7 +67,9 @@ HostDriverParams HostDriverParams::from_config(ConfigNode n) {
       const std::string perm = m.choice("perm", "rw", {"r", "w", "rw"});
       f.perm.r = perm != "w";
       f.perm.w = perm != "r";
-      if ((f.iova & 0xfff) != (f.pa & 0xfff)) m.fail("pa", "iova and pa must have the same offset in their 4 KiB page");
+      if (f.iova & 0xfff) m.fail("iova", "expected a 4 KiB aligned address");
+      if (f.pa & 0xfff) m.fail("pa", "expected a 4 KiB aligned address");
+      if (f.size & 0xfff) m.fail("size", "expected a multiple of 4 KiB");
       if (f.iova + (f.size - 1) < f.iova || f.pa + (f.size - 1) < f.pa) m.fail("size", "the range wraps around");
       dev.maps.push_back(f);
     }

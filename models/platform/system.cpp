@@ -227,6 +227,11 @@ System::System(sc_core::sc_module_name name, Config& cfg, const Trace* trace, bo
   if (host_node.has("driver")) {
     driver = std::make_unique<HostDriverSetup>();
     driver->params = HostDriverParams::from_config(host_node.child("driver"));
+    if (!mem_->contains(driver->params.memory_base, driver->params.memory_bytes))
+      host_node.child("driver").child("memory").fail(
+          "base", fmt::format("the driver's memory {:#x}+{:#x} is not inside physical memory ({:#x}+{:#x})",
+                              driver->params.memory_base, driver->params.memory_bytes, mem_->params().base,
+                              mem_->params().size));
     for (const DriverDevice& d : driver->params.devices)
       if (!by_name.count(d.device))
         throw InputError(fmt::format("host.driver.devices: no endpoint named '{}' in platform.endpoints", d.device));

@@ -289,6 +289,17 @@ TEST_CASE("driver: configurations the driver cannot serve are refused with the p
       {"maps outside an unmanaged domain",
        kPlatform + "host: {driver: {devices: [{device: nic0, maps: [{iova: 0}]}]}}\n", "",
        "host.driver.devices[0].maps[0].iova: fixed maps belong to unmanaged domains (domain: unmanaged)"},
+      {"a fixed map that is not page aligned",
+       kPlatform + "host: {driver: {devices: [{device: nic0, domain: unmanaged, maps: [{iova: 0x1800, pa: 0x2800}]}]}}\n",
+       "", "host.driver.devices[0].maps[0].iova: expected a 4 KiB aligned address"},
+      {"driver memory outside physical memory",
+       kPlatform + "host: {driver: {memory: {base: 0x80000000}}}\n", "--set platform.memory.size=1GiB",
+       "host.driver.memory.base: the driver's memory 0x80000000+0x4000000 is not inside physical memory (0x0+0x40000000)"},
+      {"fixed maps on the second device of a shared domain",
+       "platform:\n  endpoints: [{name: a, bdf: '00:03.0'}, {name: b, bdf: '00:04.0'}]\n"
+       "host: {driver: {devices: [{device: a, domain: unmanaged, domain_name: s},\n"
+       "  {device: b, domain: unmanaged, domain_name: s, maps: [{iova: 0x1000}]}]}}\n",
+       "", "host.driver.devices: 'b' joins domain 's', whose fixed maps come from its first device; give maps there"},
       {"per-packet mapping without a driver",
        kPlatform + "workloads: [{device: nic0, kind: nic, mapping: per_packet}]\n", "",
        "workloads[0].mapping: per_packet mapping needs the OS driver model: add host.driver to the configuration"},
