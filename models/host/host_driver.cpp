@@ -74,7 +74,31 @@ struct HostDriver::Unit {
   // which frees after the sync and maps concurrently on other CPUs).
   std::unique_ptr<sc_core::sc_mutex> op_lock;
   std::vector<QiDescriptor> pending;
+  std::map<uint16_t, std::vector<Bdf>> ats_devices;  // by domain-id: devices with ATS enabled
 };
+
+namespace {
+
+// The device-TLB invalidation that follows an IOTLB invalidation for one
+// device (Linux qi_flush_dev_iotlb(): with a mask, S = 1 and the address's
+// bits below the range size set; "all" is a mask of 64 - 12).
+QiDescriptor devtlb_descriptor(const IotlbFlush& f, const Bdf& dev) {
+  QiDescriptor d;
+  d.type = QiType::DeviceTlb;
+  d.sid = dev.rid();
+  d.pfsid = dev.rid();
+  d.mip = 0;
+  const unsigned mask = f.scope == FlushScope::Page ? f.am : 64 - 12;
+  Addr addr = f.scope == FlushScope::Page ? f.addr : 0;
+  if (mask) {
+    addr |= (Addr{1} << std::min(12 + mask - 1, 63u)) - 1;
+    d.size = true;
+  }
+  d.addr = addr & ~Addr{0xfff};
+  return d;
+}
+
+}  // namespace
 
 HostDriver::HostDriver(sc_core::sc_module_name name, const HostDriverSetup& setup, HostBus& bus, RunError& error,
                        StatsRegistry& stats)
@@ -102,6 +126,8 @@ HostDriver::HostDriver(sc_core::sc_module_name name, const HostDriverSetup& setu
       irtes_(stats.counter(std::string(this->name()) + ".irtes", "Interrupt remapping table entries written")),
       timer_flushes_(stats.counter(std::string(this->name()) + ".timer_flushes",
                                    "Flush-queue timer expiries handled")),
+      ats_enabled_(stats.counter(std::string(this->name()) + ".ats_enabled",
+                                 "Devices whose context entry enables ATS (TT = 01)")),
       wait_ns_(stats.average(std::string(this->name()) + ".wait_ns",
                              "Time from submitting invalidations to seeing their wait complete", "ns")),
       map_ns_(stats.average(std::string(this->name()) + ".map_ns",
@@ -292,9 +318,13 @@ void HostDriver::perform(Unit& u, DriverActions&& actions) {
         store(a.pa, 8, a.value);
         ++pte_writes_;
         break;
-      case DriverAction::Kind::Invalidate:
+      case DriverAction::Kind::Invalidate: {
         u.pending.push_back(a.flush.descriptor());
+        for (const auto& [did, devs] : u.ats_devices)
+          if (a.flush.scope == FlushScope::Global || did == a.flush.did)
+            for (const Bdf& dev : devs) u.pending.push_back(devtlb_descriptor(a.flush, dev));
         break;
+      }
       case DriverAction::Kind::Wait:
         submit(u, std::move(u.pending));
         u.pending.clear();
@@ -429,8 +459,16 @@ void HostDriver::write_context(Unit& u, const Bdf& dev, DomainId d) {
       store(u.root + 16ull * bus, 8, re.lo());
       ++table_writes_;
     }
-    const ContextEntry ce = api.context_entry(dev);
+    ContextEntry ce = api.context_entry(dev);
     if (!ce.present) return;  // blocked: the entry stays not present
+    const bool ats = u.f.dt && ce.tt == kTtUntranslatedOnly &&
+                     std::any_of(endpoints_.begin(), endpoints_.end(),
+                                 [&](const DriverEndpointInfo& e) { return e.bdf == dev && e.ats; });
+    if (ats) {
+      ce.tt = kTtDeviceTlb;
+      u.ats_devices[ce.did].push_back(dev);
+      ++ats_enabled_;
+    }
     const Addr at = it->second + Addr{devfn} * kContextEntryBytes;
     store(at + 8, 8, ce.hi());
     store(at, 8, ce.lo());  // present last

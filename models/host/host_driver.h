@@ -29,6 +29,13 @@
 //     maps;
 //  6. GCMD.TE, poll GSTS.TES. Then the start gate opens and the devices run.
 //
+// ATS (Linux iommu_enable_pci_caps(), iommu_flush_dev_iotlb()): a device
+// with a device TLB in a translating domain of a unit with ECAP.DT gets a
+// legacy context entry with TT = 01, and every IOTLB invalidation of its
+// domain is followed by a device-TLB invalidation (6.5.2.5) of the same
+// range for it - a page-selective range with S and the size in the address
+// bits, a domain or global one as "all addresses" - before the wait.
+//
 // GCMD writes follow 11.4.4: read GSTS, keep its persistent bits (mask
 // 0x96FFFFFF), set or clear the one command, then poll GSTS for it.
 //
@@ -79,6 +86,9 @@ struct DriverEndpointInfo {
   // The interrupts the device raises, as compatibility-format (address,
   // data) pairs; with interrupt remapping each gets an IRTE.
   std::vector<std::pair<Addr, uint32_t>> msis;
+  // The device has ATS (a device TLB); the driver enables it where the
+  // unit has Device-TLB support (ECAP.DT) and the domain translates.
+  bool ats = false;
 };
 
 struct DriverRmrr {
@@ -177,6 +187,7 @@ class HostDriver : public sc_core::sc_module {
   Counter& refused_;
   Counter& irtes_;
   Counter& timer_flushes_;
+  Counter& ats_enabled_;
   Average& wait_ns_;
   Average& map_ns_;
   Average& unmap_ns_;

@@ -237,8 +237,8 @@ System::System(sc_core::sc_module_name name, Config& cfg, const Trace* trace, bo
         throw InputError(fmt::format("host.driver.devices: no endpoint named '{}' in platform.endpoints", d.device));
     for (const auto& u : units_) driver->units.push_back({u->params().name, u->params().reg_base});
     for (const auto& e : endpoints_)
-      driver->endpoints.push_back(
-          {e->params().name, e->params().bdf, unit_for_device(scopes_, e->params().bdf), e->msi_targets()});
+      driver->endpoints.push_back({e->params().name, e->params().bdf, unit_for_device(scopes_, e->params().bdf),
+                                   e->msi_targets(), e->params().has_devtlb});
     for (const RmrrRegion& r : rmrrs_) driver->rmrrs.push_back({r.base, r.limit, r.devices});
     driver->program_msi = [by_bdf](const Bdf& dev, Addr a, std::uint32_t d, Addr to_a, std::uint32_t to_d) {
       by_bdf.at(dev)->program_msi(a, d, to_a, to_d);

@@ -317,3 +317,41 @@ TEST_CASE("driver: configurations the driver cannot serve are refused with the p
     CHECK(r.err.find("\n") == r.err.size() - 1);  // one line
   }
 }
+
+TEST_CASE("driver: ATS is enabled for a device TLB, and unmaps invalidate it too", "[system][driver]") {
+  const std::string cfg =
+      "platform:\n"
+      "  iommus: [{name: iommu0, features: {sagaw: 0x4, mgaw: 48}}]\n"
+      "  endpoints: [{name: nic0, bdf: '00:03.0', devtlb: {entries: 32, invalidation_latency_ns: 200}}]\n"
+      "host: {driver: {strict: true, interrupt_remapping: false}}\n";
+  const std::string trace =
+      "iommusim-trace 1\n"
+      "0 host mem_r addr=0x40003188 size=8\n"     // 0 context entry high
+      "+0 host mem_r addr=0x40003180 size=8\n"    // 1 context entry low: TT = 01
+      "+0 host map dev=00:03.0 iova=0x10000 pa=0x500000 size=0x1000 perm=rw\n"  // 2
+      "1000 00:03.0 dma_r addr=0x10000 size=64\n"  // 3: translation request, then translated
+      "5000 host unmap dev=00:03.0 iova=0x10000 size=0x1000\n"  // 4
+      "+0 host mem_r addr=0x40000030 size=8\n"    // 5 descriptor 3: IOTLB PSI
+      "+0 host mem_r addr=0x40000040 size=8\n"    // 6 descriptor 4: device-TLB, q0
+      "+0 host mem_r addr=0x40000048 size=8\n"    // 7 q1
+      "+0 host mem_r addr=0x40000050 size=8\n"    // 8 descriptor 5: wait
+      "10000 00:03.0 dma_r addr=0x10000 size=64\n";  // 9
+  Run r = run(cfg, trace);
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK(data_of(r.log, 0) == "0x102");
+  CHECK(data_of(r.log, 1) == "0x41000005");  // SLPTPTR, TT = 01, P
+  CHECK_THAT(r.log, Catch::Contains("\n3,") && Catch::Contains(",00:03.0,dma_r,0x10000,64,,ok,0x500000,"));
+  CHECK(data_of(r.log, 5) == "0x100f2");
+  // Device-TLB invalidate (6.5.2.5): type 3, SID 00:03.0 (0x18) at 47:32,
+  // PFSID 0x18 (its bits 3:0 at 15:12, bits 15:4 at 63:52); one page: S = 0.
+  CHECK(data_of(r.log, 6) == "0x10001800008003");
+  CHECK(data_of(r.log, 7) == "0x10000");
+  CHECK(data_of(r.log, 8) == "0x200000065");
+  CHECK_THAT(r.log, Catch::Contains(",00:03.0,dma_r,0x10000,64,,fault,,,0x6,,"));
+  CHECK(r.stats["system.host.driver.ats_enabled"] == 1);
+  CHECK(r.stats["system.nic0.ats.invalidations"] == 1);
+  CHECK(r.stats["system.nic0.ats.entries_invalidated"] == 1);
+  CHECK(r.stats["system.nic0.ats.translated_tlps"] == 1);
+}
+
