@@ -147,7 +147,8 @@ RegressSuite RegressSuite::load(const std::string& dir) {
         root.fail("set", fmt::format("element {}: expected key.path=value, got '{}'", i, rc.sets[i]));
     }
     rc.tolerances = read_tolerances(root, file);
-    if (rc.config.empty() && rc.trace.empty()) root.fail("", "a case needs a config, a trace, or both");
+    if (rc.config.empty() && rc.trace.empty())
+      throw InputError(fmt::format("{}: a case needs a config, a trace, or both", file));
     for (const std::string* p : {&rc.config, &rc.trace})
       if (!p->empty() && !fs::is_regular_file(*p, ec))
         root.fail(p == &rc.config ? "config" : "trace", fmt::format("{}: no such file", *p));

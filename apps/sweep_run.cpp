@@ -216,6 +216,7 @@ int run_sweep(const SweepSpec& spec, const SweepOptions& o, std::ostream& out, s
   std::vector<std::string> units(spec.stats.size());
   std::size_t failed = 0;
   std::vector<std::string> missing;
+  double point_seconds = 0;  // the points' own run times, from their done markers
   for (const SweepPoint& p : points) {
     SweepRow r;
     r.point = p.id;
@@ -228,6 +229,10 @@ int run_sweep(const SweepSpec& spec, const SweepOptions& o, std::ostream& out, s
       ++failed;
     } else {
       r.status = "ok";
+      try {
+        point_seconds += nlohmann::json::parse(file_text((dir / kDoneFile).string())).value("seconds", 0.0);
+      } catch (const nlohmann::json::exception&) {
+      }
       FlatStats st;
       try {
         st = read_stats_file((dir / "stats.json").string());
@@ -260,7 +265,8 @@ int run_sweep(const SweepSpec& spec, const SweepOptions& o, std::ostream& out, s
   if (o.plots) {
     ChildJob job;
     job.argv = {o.python, o.plot_script, root.string(), "--wall-seconds", fmt::format("{:.1f}", wall),
-                "--points-run", std::to_string(jobs.size()), "--jobs", std::to_string(o.jobs)};
+                "--points-run", std::to_string(jobs.size()), "--jobs", std::to_string(o.jobs),
+                "--points-seconds", fmt::format("{:.1f}", point_seconds)};
     job.stdout_file = (root / "plot.log").string();
     job.stderr_file = (root / "plot.log").string();
     ChildResult pr;
