@@ -147,12 +147,12 @@ RegressSuite RegressSuite::load(const std::string& dir) {
         root.fail("set", fmt::format("element {}: expected key.path=value, got '{}'", i, rc.sets[i]));
     }
     rc.tolerances = read_tolerances(root, file);
+    c.check_unknown_keys();
     if (rc.config.empty() && rc.trace.empty())
       throw InputError(fmt::format("{}: a case needs a config, a trace, or both", file));
     for (const std::string* p : {&rc.config, &rc.trace})
       if (!p->empty() && !fs::is_regular_file(*p, ec))
         root.fail(p == &rc.config ? "config" : "trace", fmt::format("{}: no such file", *p));
-    c.check_unknown_keys();
     s.cases.push_back(std::move(rc));
   }
   if (s.cases.empty())

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <set>
 
 #include <fmt/format.h>
@@ -45,6 +46,9 @@ namespace {
 
 SweepSpec parse_spec(Config& c, const std::string& base_dir) {
   SweepSpec s;
+  // Checks that need every key read first, so that a misspelt key is
+  // reported as unknown rather than by what its absence means.
+  std::vector<std::function<void()>> deferred;
   s.file = c.name();
   ConfigNode root = c.root();
   const std::string config = resolve(base_dir, root.str("config", ""));
@@ -76,12 +80,14 @@ SweepSpec parse_spec(Config& c, const std::string& base_dir) {
     wl.trace = w.has("trace") ? resolve(base_dir, w.str("trace", "")) : trace;
     wl.sets = read_sets(w, "set");
     if (wl.config.empty() && wl.trace.empty())
-      w.fail("", "a workload needs a config or a trace (its own, or the sweep's `config` / `trace`)");
+      deferred.push_back(
+          [w] { w.fail("", "a workload needs a config or a trace (its own, or the sweep's `config` / `trace`)"); });
     s.workloads.push_back(std::move(wl));
   }
   if (s.workloads.empty()) {
     if (config.empty() && trace.empty())
-      root.fail("workloads", "expected at least one workload, or a top-level config or trace");
+      deferred.push_back(
+          [root] { root.fail("workloads", "expected at least one workload, or a top-level config or trace"); });
     SweepWorkload wl;
     wl.name = "base";
     wl.config = config;
@@ -132,6 +138,7 @@ SweepSpec parse_spec(Config& c, const std::string& base_dir) {
     if (!is_column(h)) plots.fail("heatmaps", fmt::format("'{}' is not a column of `stats`", h));
 
   c.check_unknown_keys();
+  for (const auto& check : deferred) check();
   return s;
 }
 

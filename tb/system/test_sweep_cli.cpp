@@ -95,7 +95,7 @@ TEST_CASE("sweep cli: a failing point is reported with its stderr and the others
   CHECK(r.status == 1);
   CHECK(r.out.find("3 points (3 run, 0 already done), 1 failed") != std::string::npos);
   CHECK(r.err.find("iommusim sweep: point base/iommu0.iotlb.ways=3 failed (exit code 1)") != std::string::npos);
-  CHECK(r.err.find("  | iommusim: error: --set iommu0.iotlb.ways: expected a divisor of entries (128), got 3") !=
+  CHECK(r.err.find("  | iommusim: error: --set platform.iommus[0].iotlb.ways: expected a divisor of entries (128), got 3") !=
         std::string::npos);
   const std::string csv = slurp(d + "/out/results.csv");
   CHECK(csv.find("base/iommu0.iotlb.ways=1,base,1,ok,50\n") != std::string::npos);

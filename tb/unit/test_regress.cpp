@@ -28,9 +28,9 @@ Tolerance rel(const char* glob, double r) {
 }  // namespace
 
 TEST_CASE("regress: stats.json flattens histograms with their units", "[unit][regress]") {
-  const auto doc = nlohmann::json::parse(R"({
+  const auto doc = nlohmann::json::parse(R"j({
     "stats": { "system.dmas": 5, "system.dma_latency": { "samples": 5, "mean": 1.5 } },
-    "descriptions": { "system.dmas": "DMAs (Count)", "system.dma_latency": "Latency (Tick)" } })");
+    "descriptions": { "system.dmas": "DMAs (Count)", "system.dma_latency": "Latency (Tick)" } })j");
   const FlatStats f = flatten_stats(doc);
   REQUIRE(f.size() == 3);
   CHECK(f.at("system.dmas").unit == "Count");

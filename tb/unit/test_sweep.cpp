@@ -2,6 +2,8 @@
 // map-trace generator (models/trace/map_trace): plain logic, no processes.
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include "common/error.h"
 #include "sweep_run.h"
 #include "sweep_spec.h"
@@ -76,12 +78,14 @@ TEST_CASE("sweep: bad sweep files name the file, line and key", "[unit][sweep]")
   CHECK(error_of("config: c.yaml\ngrid: { a.b: [] }\n") == "s.yaml:2: grid.a.b: expected at least one value");
   CHECK(error_of("config: c.yaml\ngrid: { a.b: [1, 1] }\n") == "s.yaml:2: grid.a.b: value '1' given twice");
   CHECK(error_of("grid: { a.b: [1] }\n") ==
-        "s.yaml:1: workloads: expected at least one workload, or a top-level config or trace");
+        "s.yaml: workloads: expected at least one workload, or a top-level config or trace");
   CHECK(error_of("workloads: [{ name: x }]\n") ==
         "s.yaml:1: workloads[0]: a workload needs a config or a trace (its own, or the sweep's `config` / `trace`)");
   CHECK(error_of("config: c.yaml\nworkloads: [{ name: x }, { name: x }]\n") ==
         "s.yaml:2: workloads[1].name: workload name 'x' used twice");
   CHECK(error_of("config: c.yaml\nworkloads: [{ name: x, sett: [] }]\n") == "s.yaml:2: workloads[0].sett: unknown key");
+  // an unknown key is reported before what its absence means
+  CHECK(error_of("workloads: [{ name: x, confg: c.yaml }]\n") == "s.yaml:1: workloads[0].confg: unknown key");
   CHECK(error_of("config: c.yaml\nset: [nokey]\n") == "s.yaml:2: set: element 0: expected key.path=value, got 'nokey'");
   CHECK(error_of("config: c.yaml\nstats: [a, b]\n") == "s.yaml:2: stats: expected a map, got a list");
   CHECK(error_of("config: c.yaml\ngrid: { a.b: [1] }\nplots: { x: c.d }\n") ==
@@ -126,7 +130,7 @@ TEST_CASE("map-trace: identity maps in legacy tables, then translation on", "[un
   CHECK(tr.records[tr.records.size() - 3].data == 0x10000000);  // the root table, first page of the pool
 
   CHECK_THROWS_WITH(parse_map_range("00:03.0:0x1000", "--map"),
-                    "--map '00:03.0:0x1000': too few ':' (expected BDF:IOVA:SIZE, e.g. 00:03.0:0x100000000:8MiB)");
+                    "--map '00:03.0:0x1000': '00' is not a BDF (expected BDF:IOVA:SIZE, e.g. 00:03.0:0x100000000:8MiB)");
   CHECK_THROWS_WITH(parse_map_range("0:03.0:0x1000:4K", "--map"),
                     "--map '0:03.0:0x1000:4K': '0:03.0' is not a BDF (expected BDF:IOVA:SIZE, e.g. 00:03.0:0x100000000:8MiB)");
   MapTraceOptions bad;
