@@ -6,6 +6,10 @@
 //   iommusim validate CONFIG
 //   iommusim import --format ftrace|qemu INPUT -o OUTPUT [--device BDF]
 //                   [--reg-base ADDR] [--on-error skip|fail]
+//   iommusim sweep SWEEP.yaml [-j N] [--out DIR] [--no-plots]
+//   iommusim regress SUITE_DIR [CASE]... [--update] [-j N] [--out DIR]
+//   iommusim map-trace --map BDF:IOVA:SIZE... -o FILE [--tables ADDR]
+//                      [--reg-base ADDR] [--page-size 4K|2M|1G]
 //
 // Bad input ends the run with one line "iommusim: error: <input>:<place>:
 // <problem>" on stderr and exit code 1; output files of a failed run never
@@ -33,6 +37,10 @@
 #include "common/quiet_systemc.h"
 #include "common/stats.h"
 #include "platform/system.h"
+#include "process_pool.h"
+#include "regress_run.h"
+#include "sweep_run.h"
+#include "trace/map_trace.h"
 #include "trace/import_ftrace.h"
 #include "trace/import_qemu.h"
 #include "trace/trace_reader.h"
@@ -257,6 +265,76 @@ int cmd_import(const ImportCli& c) {
   return 0;
 }
 
+struct SweepCli {
+  std::string file;
+  std::string out;
+  unsigned jobs = 0;
+  bool no_plots = false;
+};
+
+int cmd_sweep(const SweepCli& c) {
+  const SweepSpec spec = SweepSpec::from_file(c.file);
+  SweepOptions o;
+  o.out = !c.out.empty() ? c.out : (fs::path("out") / "sweeps" / stem_of(c.file)).string();
+  o.jobs = c.jobs ? c.jobs : default_jobs();
+  o.plots = !c.no_plots;
+  o.progress = isatty(STDERR_FILENO);
+  o.binary = self_executable();
+  o.plot_script = IOMMUSIM_PLOT_SCRIPT;
+  return run_sweep(spec, o, std::cout, std::cerr);
+}
+
+struct RegressCli {
+  std::string suite;
+  std::vector<std::string> cases;
+  std::string out;
+  unsigned jobs = 0;
+  bool update = false;
+};
+
+int cmd_regress(const RegressCli& c) {
+  const RegressSuite suite = RegressSuite::load(c.suite);
+  RegressOptions o;
+  std::string name = fs::path(c.suite).lexically_normal().filename().string();
+  if (name.empty()) name = fs::path(c.suite).lexically_normal().parent_path().filename().string();
+  o.out = !c.out.empty() ? c.out : (fs::path("out") / "regress" / name).string();
+  o.jobs = c.jobs ? c.jobs : default_jobs();
+  o.update = c.update;
+  o.progress = isatty(STDERR_FILENO);
+  o.binary = self_executable();
+  o.only = c.cases;
+  return run_regress(suite, o, std::cout, std::cerr);
+}
+
+struct MapTraceCli {
+  std::vector<std::string> maps;
+  std::string output;
+  std::string tables = "0x10000000";
+  std::string reg_base = "0xfed90000";
+  std::string page_size = "4K";
+};
+
+// Writes a trace that sets up legacy-mode identity maps and turns translation on.
+int cmd_map_trace(const MapTraceCli& c) {
+  MapTraceOptions o;
+  for (const std::string& m : c.maps) o.ranges.push_back(parse_map_range(m, "--map"));
+  const auto number = [](const std::string& opt, const std::string& text) {
+    const auto v = parse_config_u64(text);
+    if (!v) throw InputError(fmt::format("{} '{}': expected an address, e.g. 0x10000000", opt, text));
+    return *v;
+  };
+  o.tables_base = number("--tables", c.tables);
+  if (o.tables_base & 0xfff) throw InputError(fmt::format("--tables '{}': expected a 4 KiB aligned address", c.tables));
+  o.reg_base = number("--reg-base", c.reg_base);
+  o.page_shift = c.page_size == "4K" ? 12 : c.page_size == "2M" ? 21 : 30;
+  const MapTrace t = make_map_trace(o);
+  parse_trace(t.text, c.output, "");  // what we write reads back
+  write_text_file(c.output, t.text);
+  std::cerr << fmt::format("iommusim map-trace: {}: {} pages mapped for {} ranges, {} table pages, {} records\n",
+                           c.output, t.pages, o.ranges.size(), t.table_pages, t.records);
+  return 0;
+}
+
 }  // namespace
 
 int sc_main(int argc, char* argv[]) {
@@ -297,6 +375,35 @@ int sc_main(int argc, char* argv[]) {
   imp->add_option("--on-error", ic.on_error, "Malformed lines: skip and count them (default), or fail")
       ->check(CLI::IsMember({"skip", "fail"}));
 
+  SweepCli sc;
+  CLI::App* sweep = app.add_subcommand("sweep", "Run a parameter sweep: every grid point of every workload as its own run");
+  sweep->add_option("sweep", sc.file, "Sweep file (YAML, see docs/sweeps.md)")->required();
+  sweep->add_option("-j,--jobs", sc.jobs, "Points run at once (default: the number of processors)")
+      ->check(CLI::Range(1u, 1024u));
+  sweep->add_option("--out", sc.out, "Output folder (default out/sweeps/<sweep file name>); finished points in it are not run again");
+  sweep->add_flag("--no-plots", sc.no_plots, "Write results.csv and results.json only (no plots, no report.md)");
+
+  RegressCli rc;
+  CLI::App* regress = app.add_subcommand("regress", "Run a regression suite and compare its statistics with the goldens");
+  regress->add_option("suite", rc.suite, "Suite folder (cases in subfolders with case.yaml, see docs/sweeps.md)")
+      ->required();
+  regress->add_option("cases", rc.cases, "Run only these cases (folder names)");
+  regress->add_flag("--update", rc.update, "Rewrite the golden statistics with this run's and print what changed");
+  regress->add_option("-j,--jobs", rc.jobs, "Cases run at once (default: the number of processors)")
+      ->check(CLI::Range(1u, 1024u));
+  regress->add_option("--out", rc.out, "Output folder of the runs (default out/regress/<suite folder name>)");
+
+  MapTraceCli mc;
+  CLI::App* maptrace = app.add_subcommand(
+      "map-trace", "Write a trace that identity-maps IOVA ranges in legacy-mode tables and enables translation");
+  maptrace->add_option("--map", mc.maps, "BDF:IOVA:SIZE to identity-map for a device (repeatable), e.g. 00:03.0:0x100000000:8MiB")
+      ->required();
+  maptrace->add_option("-o,--output", mc.output, "Output trace file")->required();
+  maptrace->add_option("--tables", mc.tables, "Where the table pages go (default 0x10000000)");
+  maptrace->add_option("--reg-base", mc.reg_base, "Register base of the remapping unit (default 0xfed90000)");
+  maptrace->add_option("--page-size", mc.page_size, "Page size of the mappings: 4K (default), 2M or 1G")
+      ->check(CLI::IsMember({"4K", "2M", "1G"}));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -319,6 +426,9 @@ int sc_main(int argc, char* argv[]) {
                                                                     : sc_core::SC_LOW);
   try {
     if (*imp) return cmd_import(ic);
+    if (*sweep) return cmd_sweep(sc);
+    if (*regress) return cmd_regress(rc);
+    if (*maptrace) return cmd_map_trace(mc);
     return *run ? cmd_run(ro) : cmd_validate(vconfig);
   } catch (const InputError& e) {
     std::cerr << "iommusim: error: " << e.what() << "\n";

@@ -469,6 +469,14 @@ ConfigNode::Kind ConfigNode::kind(const std::string& key) const {
   return Kind::Scalar;
 }
 
+std::vector<std::string> ConfigNode::keys() const {
+  std::vector<std::string> out;
+  const YAML::Node& cn = node_;
+  if (!cn.IsMap()) return out;
+  for (auto it = cn.begin(); it != cn.end(); ++it) out.push_back(it->first.Scalar());
+  return out;
+}
+
 std::vector<std::string> ConfigNode::str_list(const std::string& key) {
   state_->consumed.insert(key_path(key));
   const YAML::Node& cn = node_;

@@ -112,6 +112,10 @@ class ConfigNode {
   std::vector<ConfigNode> list(const std::string& key);
   // Child sequence of strings (empty if absent, written back as []).
   std::vector<std::string> str_list(const std::string& key);
+  // The keys of this map, in document order (for maps whose keys are data,
+  // such as a sweep's grid of `--set` paths). Reading a key through the
+  // accessors above marks it consumed as usual.
+  std::vector<std::string> keys() const;
 
   // Error at this node or at one of its keys: "FILE:LINE: PATH.KEY: MSG".
   [[noreturn]] void fail(const std::string& key, const std::string& msg) const;
