@@ -105,6 +105,9 @@ NicParams NicParams::from_config(ConfigNode n, unsigned address_width) {
   p.start_ps = ns_key(n, "start_ns");
   p.interval_ps = ns_key(n, "interval_ns");
   check_schedule(n, p.start_ps, p.interval_ps, p.packets, "packets");
+  p.line_rate_gbps = n.real("line_rate_gbps", 0, 0, 1e6);
+  if (p.line_rate_gbps > 0 && p.interval_ps)
+    n.fail("line_rate_gbps", "give line_rate_gbps or interval_ns, not both");
   p.moderation_packets = static_cast<unsigned>(n.u64("moderation_packets", p.moderation_packets, 0, 1 << 20));
   p.msi = MsiTarget::from_config(n.child("msi"));
   p.per_packet = per_packet_mapping(n);
@@ -133,7 +136,7 @@ void NicSource::completed(const DmaRequest& r, Tick done, bool) {
 
 void NicSource::queue_packet() {
   const std::uint64_t i = packet_;
-  const Tick t = p_.start_ps + i * p_.interval_ps;
+  Tick t = p_.start_ps + i * p_.interval_ps;
   if (p_.per_packet && !mapper_)
     throw std::logic_error("nic workload with per_packet mapping has no driver (host.driver)");
   // Per-packet mapping: the driver mapped this packet's buffer, and the ring.
@@ -141,6 +144,12 @@ void NicSource::queue_packet() {
   const Addr ring = mapper_ ? mapper_->static_iova(0) : p_.ring_base;
   const Addr desc = ring + (i % p_.ring_entries) * p_.desc_bytes;
   const std::uint64_t size = p_.packet_size.draw(rng_.next());
+  if (p_.line_rate_gbps > 0) {
+    // Wire time of (size + 20) bytes at the line rate; times in ps.
+    if (next_arrival_ps_ < 0) next_arrival_ps_ = double(p_.start_ps);
+    t = static_cast<Tick>(next_arrival_ps_ + 0.5);
+    next_arrival_ps_ += double(size + 20) * 8.0 * 1000.0 / p_.line_rate_gbps;
+  }
   const bool rx = p_.direction == NicParams::Direction::Rx || (p_.direction == NicParams::Direction::Both && !(i & 1));
   std::vector<DmaRequest> v;
   v.push_back(request(0, t, false, desc, p_.desc_bytes));  // fetch the descriptor the driver posted

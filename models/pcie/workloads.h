@@ -79,6 +79,10 @@ struct NicParams {
   SizeDistribution packet_size = SizeDistribution::fixed(1500);
   std::uint64_t packets = 10000;
   Tick start_ps = 0, interval_ps = 0;  // packet spacing (0: back to back)
+  // Arrivals at an Ethernet line rate instead of interval_ps: each packet
+  // takes (size + 20) * 8 bits of wire time (preamble, start delimiter and
+  // inter-frame gap are 20 bytes). 0: off.
+  double line_rate_gbps = 0;
   unsigned moderation_packets = 32;    // one MSI per this many packets (0: none)
   MsiTarget msi;
   bool per_packet = false;             // mapping: per_packet (else pool: IOVAs pre-mapped)
@@ -104,6 +108,7 @@ class NicSource : public DmaSource {
   DmaMapper* mapper_ = nullptr;
   SplitMix64 rng_;
   std::uint64_t packet_ = 0;
+  double next_arrival_ps_ = -1;      // line_rate_gbps: when the next packet arrives
   std::vector<DmaRequest> pending_;  // the current packet's requests, reversed
   std::uint64_t seq_ = 0;
 };
