@@ -709,7 +709,9 @@ bool HostDriver::trace_unmap(const TraceRecord& r, std::string& why) {
 
 bool HostDriver::dma_map(const Bdf& dev, Addr pa, uint64_t size, DmaDirection dir, Addr& dma_addr) {
   if (!p_.enabled) {
+    const Tick t0 = now_tick();
     bus_.compute(static_cast<Tick>(p_.map_cpu_ns * double(kPsPerNs) + 0.5));
+    map_ns_.sample(double(now_tick() - t0) / double(kPsPerNs));
     dma_addr = pa;
     return true;
   }
@@ -725,7 +727,9 @@ bool HostDriver::dma_map(const Bdf& dev, Addr pa, uint64_t size, DmaDirection di
 
 void HostDriver::dma_unmap(const Bdf& dev, Addr dma_addr, uint64_t size) {
   if (!p_.enabled) {
+    const Tick t0 = now_tick();
     bus_.compute(static_cast<Tick>(p_.unmap_cpu_ns * double(kPsPerNs) + 0.5));
+    unmap_ns_.sample(double(now_tick() - t0) / double(kPsPerNs));
     return;
   }
   Unit& u = unit_of(dev, "dma_unmap");
