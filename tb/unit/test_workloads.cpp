@@ -78,6 +78,25 @@ TEST_CASE("workloads: a NIC packet is a descriptor read, the buffer DMA, the wri
   CHECK(v[13].time == 150'000); // packet 3's MSI
 }
 
+TEST_CASE("workloads: NIC packets at a line rate arrive one wire time apart", "[unit][workloads]") {
+  // 64 + 20 bytes at 10 Gb/s: 67.2 ns; 1500 + 20 bytes: 1216 ns.
+  Config c = Config::from_string("w: {kind: nic, packets: 3, packet_size: {histogram: [\"64:1\"]}, line_rate_gbps: 10, "
+                                 "moderation_packets: 0, start_ns: 1000}", "w.yaml");
+  auto src = make_workload(node(c), 48, 1);
+  const auto v = drain(*src);
+  REQUIRE(v.size() == 9);
+  CHECK(v[0].time == 1000000);
+  CHECK(v[3].time == 1000000 + 67200);
+  CHECK(v[6].time == 1000000 + 2 * 67200);
+  Config big = Config::from_string("w: {kind: nic, packets: 2, packet_size: 1500, line_rate_gbps: 10, "
+                                   "moderation_packets: 0}", "w.yaml");
+  const auto w = drain(*make_workload(node(big), 48, 1));
+  CHECK(w[3].time == 1216000);
+  Config both = Config::from_string("w: {kind: nic, line_rate_gbps: 10, interval_ns: 100}", "w.yaml");
+  CHECK_THROWS_WITH(make_workload(node(both), 48, 1),
+                    Catch::Contains("w.line_rate_gbps: give line_rate_gbps or interval_ns, not both"));
+}
+
 TEST_CASE("workloads: an NVMe command reads its SQ entry and PRP list, moves data, writes its CQ entry",
           "[unit][workloads]") {
   Config c = Config::from_string(
