@@ -128,6 +128,8 @@ HostDriver::HostDriver(sc_core::sc_module_name name, const HostDriverSetup& setu
                                    "Flush-queue timer expiries handled")),
       ats_enabled_(stats.counter(std::string(this->name()) + ".ats_enabled",
                                  "Devices whose context entry enables ATS (TT = 01)")),
+      moves_(stats.counter(std::string(this->name()) + ".domain_moves",
+                           "Devices moved to another domain during the run (host.driver.events)")),
       wait_ns_(stats.average(std::string(this->name()) + ".wait_ns",
                              "Time from submitting invalidations to seeing their wait complete", "ns")),
       map_ns_(stats.average(std::string(this->name()) + ".map_ns",
@@ -193,6 +195,7 @@ HostDriver::HostDriver(sc_core::sc_module_name name, const HostDriverSetup& setu
   stats.formula(n + ".lazy_ranges_flushed", "Unmapped ranges freed by batch flushes", "Count",
                 fqsum(&FlushQueueStats::ranges_flushed));
   SC_THREAD(flush_timer);
+  SC_THREAD(run_events);
 }
 
 HostDriver::~HostDriver() = default;
@@ -522,9 +525,27 @@ void HostDriver::write_context(Unit& u, const Bdf& dev, DomainId d) {
   table_writes_ += 4;
 }
 
+DomainId HostDriver::domain_for(Unit& u, const std::string& device, DomainType type, const std::string& name) {
+  DmaApi& api = *u.api;
+  if (!name.empty()) {
+    auto it = u.named.find(name);
+    if (it != u.named.end()) {
+      if (api.domain_type(it->second) != type)
+        throw InputError(fmt::format("host.driver: '{}' is in domain '{}', which is {}, not {}", device, name,
+                                     to_string(api.domain_type(it->second)), to_string(type)));
+      return it->second;
+    }
+  }
+  const uint64_t max_did = uint64_t{1} << (4 + 2 * u.f.nd);
+  if (u.next_did >= max_did)
+    throw InputError(fmt::format("host driver: {}: out of domain-ids ({} with CAP.ND {})", u.info.name, max_did, u.f.nd));
+  const DomainId d = api.create_domain(type, u.next_did++);
+  if (!name.empty()) u.named[name] = d;
+  return d;
+}
+
 void HostDriver::attach_devices(Unit& u, std::size_t index) {
   DmaApi& api = *u.api;
-  const uint64_t max_did = uint64_t{1} << (4 + 2 * u.f.nd);
   for (const DriverEndpointInfo& ep : endpoints_) {
     if (ep.unit != static_cast<int>(index)) continue;
     DriverDevice cfg;
@@ -532,23 +553,11 @@ void HostDriver::attach_devices(Unit& u, std::size_t index) {
     cfg.domain = p_.default_domain;
     for (const DriverDevice& d : p_.devices)
       if (d.device == ep.name) cfg = d;
-    DomainId dom;
-    auto named = cfg.domain_name.empty() ? u.named.end() : u.named.find(cfg.domain_name);
-    if (named != u.named.end()) {
-      dom = named->second;
-      if (!cfg.maps.empty())
-        throw InputError(fmt::format("host.driver.devices: '{}' joins domain '{}', whose fixed maps come from its first "
-                                     "device; give maps there", ep.name, cfg.domain_name));
-      if (api.domain_type(dom) != cfg.domain)
-        throw InputError(fmt::format("host.driver.devices: '{}' is in domain '{}', which is {}, not {}", ep.name,
-                                     cfg.domain_name, to_string(api.domain_type(dom)), to_string(cfg.domain)));
-    } else {
-      if (u.next_did >= max_did)
-        throw InputError(fmt::format("host driver: {}: out of domain-ids ({} with CAP.ND {})", u.info.name, max_did,
-                                     u.f.nd));
-      dom = api.create_domain(cfg.domain, u.next_did++);
-      if (!cfg.domain_name.empty()) u.named[cfg.domain_name] = dom;
-    }
+    const bool joins = !cfg.domain_name.empty() && u.named.count(cfg.domain_name);
+    if (joins && !cfg.maps.empty())
+      throw InputError(fmt::format("host.driver.devices: '{}' joins domain '{}', whose fixed maps come from its first "
+                                   "device; give maps there", ep.name, cfg.domain_name));
+    const DomainId dom = domain_for(u, ep.name, cfg.domain, cfg.domain_name);
     api.attach(ep.bdf, dom, cfg.dma_mask);
     // Reserved memory regions of the device, 1:1 (Linux: IOMMU_RESV_DIRECT).
     for (const DriverRmrr& r : rmrrs_) {
@@ -737,6 +746,87 @@ void HostDriver::dma_unmap(const Bdf& dev, Addr dma_addr, uint64_t size) {
   ScopedLock lock(*u.op_lock);
   perform(u, u.api->unmap(now_tick(), dev, dma_addr, size));
   unmap_ns_.sample(double(now_tick() - t0) / double(kPsPerNs));
+}
+
+void HostDriver::move_device(const DriverEvent& ev) {
+  const auto ep = std::find_if(endpoints_.begin(), endpoints_.end(),
+                               [&](const DriverEndpointInfo& e) { return e.name == ev.device; });
+  if (ep == endpoints_.end() || ep->unit < 0)
+    throw InputError(fmt::format("host.driver.events: '{}' is not an endpoint in a remapping unit's scope", ev.device));
+  Unit& u = *units_[ep->unit];
+  ScopedLock lock(*u.op_lock);
+  DmaApi& api = *u.api;
+  const Bdf dev = ep->bdf;
+  const DomainId old = api.domain_of(dev);
+  const uint16_t old_did = api.domain_did(old);
+  const uint8_t devfn = static_cast<uint8_t>(dev.rid() & 0xff);
+  const unsigned bus = dev.rid() >> 8;
+  // Clear the context entry (present bit first), then invalidate what the
+  // unit may hold for the device and its old domain.
+  if (p_.mode == DriverMode::Legacy) {
+    const Addr at = u.context_tables.at(bus) + Addr{devfn} * kContextEntryBytes;
+    store(at, 8, 0);
+    store(at + 8, 8, 0);
+  } else {
+    const Addr at = u.context_tables.at(bus * 2 + (devfn >= 128 ? 1 : 0)) + Addr{devfn & 0x7fu} * kSmContextEntryBytes;
+    store(at, 8, 0);
+    store(at + 8, 8, 0);
+  }
+  table_writes_ += 2;
+  std::vector<QiDescriptor> d;
+  QiDescriptor cc;
+  cc.type = QiType::ContextCache;
+  cc.cc_granularity = ContextGranularity::Device;
+  cc.did = old_did;
+  cc.sid = dev.rid();
+  cc.fm = 0;
+  d.push_back(cc);
+  if (p_.mode == DriverMode::Scalable) {
+    QiDescriptor pc;
+    pc.type = QiType::PasidCache;
+    pc.pc_granularity = PasidCacheGranularity::Domain;
+    pc.did = old_did;
+    d.push_back(pc);
+  }
+  const IotlbFlush dsi = flush_domain(old_did, FlushCaps{u.f.psi, u.f.mamv, u.f.drd, u.f.dwd});
+  d.push_back(dsi.descriptor());
+  auto ats = u.ats_devices.find(old_did);
+  if (ats != u.ats_devices.end()) {
+    auto it = std::find(ats->second.begin(), ats->second.end(), dev);
+    if (it != ats->second.end()) {
+      d.push_back(devtlb_descriptor(dsi, dev));
+      ats->second.erase(it);
+    }
+  }
+  submit(u, std::move(d));
+  // The new domain.
+  DomainId nd = 0;
+  try {
+    nd = domain_for(u, ev.device, ev.domain, ev.domain_name);
+    uint64_t mask = kDmaMask64;
+    for (const DriverDevice& c : p_.devices)
+      if (c.device == ev.device) mask = c.dma_mask;
+    api.attach(dev, nd, mask);
+  } catch (const std::logic_error& e) {
+    throw InputError(fmt::format("host.driver.events: moving '{}': {}", ev.device, e.what()));
+  }
+  write_context(u, dev, nd);
+  ++moves_;
+}
+
+void HostDriver::run_events() {
+  if (p_.events.empty()) return;
+  try {
+    ready_.wait_open();
+    const Tick origin = ready_.opened_at();
+    for (const DriverEvent& ev : p_.events) {
+      if (origin + ev.at_ps > now_tick()) sc_core::wait(to_sc_time(origin + ev.at_ps - now_tick()));
+      if (!p_.enabled) continue;
+      move_device(ev);
+    }
+  } catch (...) {
+    error_.fail(std::current_exception());
+  }
 }
 
 DmaMapper* HostDriver::add_pipeline(const std::string& name, const Bdf& dev, const PacketBuffers& pb) {

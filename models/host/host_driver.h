@@ -29,6 +29,14 @@
 //     maps;
 //  6. GCMD.TE, poll GSTS.TES. Then the start gate opens and the devices run.
 //
+// Moving a device to another domain during the run (`events`, Linux
+// domain_context_clear_one() then domain_context_mapping()): the context
+// entry is cleared (present bit first), then a device-selective context-cache
+// invalidation (6.5.2.1; in scalable mode also a domain-selective PASID-cache
+// invalidation, 6.5.2.2), a domain-selective IOTLB invalidation of the old
+// domain-id and, for an ATS device, a device-TLB invalidation of all
+// addresses, and a wait; then the entry for the new domain is written.
+//
 // ATS (Linux iommu_enable_pci_caps(), iommu_flush_dev_iotlb()): a device
 // with a device TLB in a translating domain of a unit with ECAP.DT gets a
 // legacy context entry with TT = 01, and every IOTLB invalidation of its
@@ -146,6 +154,9 @@ class HostDriver : public sc_core::sc_module {
   struct Unit;
   SC_HAS_PROCESS(HostDriver);
   void flush_timer();
+  void run_events();
+  void move_device(const DriverEvent& ev);
+  DomainId domain_for(Unit& u, const std::string& device, DomainType type, const std::string& name);
 
   Unit& unit_of(const Bdf& dev, const char* what);
   Addr alloc_page(Unit& u, const char* what);
@@ -188,6 +199,7 @@ class HostDriver : public sc_core::sc_module {
   Counter& irtes_;
   Counter& timer_flushes_;
   Counter& ats_enabled_;
+  Counter& moves_;
   Average& wait_ns_;
   Average& map_ns_;
   Average& unmap_ns_;

@@ -75,6 +75,16 @@ HostDriverParams HostDriverParams::from_config(ConfigNode n) {
     }
     p.devices.push_back(std::move(dev));
   }
+  for (ConfigNode e : n.list("events")) {
+    DriverEvent ev;
+    ev.at_ps = static_cast<Tick>(e.real("at_ns", 0, 0, 1e12) * 1000 + 0.5);
+    ev.device = e.required_str("device");
+    ev.domain = domain_type(e, "domain", "blocked");
+    ev.domain_name = e.str("domain_name", "");
+    if (!p.events.empty() && ev.at_ps < p.events.back().at_ps)
+      e.fail("at_ns", "events must be in time order");
+    p.events.push_back(std::move(ev));
+  }
   return p;
 }
 

@@ -33,6 +33,15 @@ struct DriverDevice {
   std::vector<FixedMap> maps;    // unmanaged domains
 };
 
+// A device moved to another domain while the run goes on (a driver
+// unbinding it, VFIO taking it over): `host.driver.events[]`.
+struct DriverEvent {
+  Tick at_ps = 0;             // from the end of bring-up
+  std::string device;         // endpoint name
+  DomainType domain = DomainType::Blocked;
+  std::string domain_name;    // join (or create) this shared domain ("" = a new one)
+};
+
 struct HostDriverParams {
   // intel_iommu=off: false leaves every unit disabled (no bring-up, TE = 0)
   // and the DMA API is dma-direct (a DMA address is the physical address).
@@ -55,6 +64,7 @@ struct HostDriverParams {
   Addr memory_base = 0x40000000; // the driver's memory: tables, queues (1 GiB)
   uint64_t memory_bytes = 64ull << 20;
   std::vector<DriverDevice> devices;
+  std::vector<DriverEvent> events;  // in time order
 
   static HostDriverParams from_config(ConfigNode n);
 };

@@ -235,6 +235,9 @@ System::System(sc_core::sc_module_name name, Config& cfg, const Trace* trace, bo
     for (const DriverDevice& d : driver->params.devices)
       if (!by_name.count(d.device))
         throw InputError(fmt::format("host.driver.devices: no endpoint named '{}' in platform.endpoints", d.device));
+    for (const DriverEvent& e : driver->params.events)
+      if (!by_name.count(e.device))
+        throw InputError(fmt::format("host.driver.events: no endpoint named '{}' in platform.endpoints", e.device));
     for (const auto& u : units_) driver->units.push_back({u->params().name, u->params().reg_base});
     for (const auto& e : endpoints_)
       driver->endpoints.push_back({e->params().name, e->params().bdf, unit_for_device(scopes_, e->params().bdf),

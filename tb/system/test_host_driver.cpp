@@ -355,3 +355,34 @@ TEST_CASE("driver: ATS is enabled for a device TLB, and unmaps invalidate it too
   CHECK(r.stats["system.nic0.ats.translated_tlps"] == 1);
 }
 
+
+TEST_CASE("driver: a device moved to another domain loses its old translations at once", "[system][driver]") {
+  // VFIO gives the device back: from an unmanaged domain to blocked, then
+  // to a DMA domain of its own.
+  const std::string cfg = kPlatform +
+                          "host: {driver: {devices: [{device: nic0, domain: unmanaged, maps: [{iova: 0x10000, pa: "
+                          "0x500000}]}],\n"
+                          "  events: [{at_ns: 3000, device: nic0, domain: blocked}, {at_ns: 6000, device: nic0, "
+                          "domain: dma}]}}\n";
+  const std::string trace =
+      "iommusim-trace 1\n"
+      "0 host mem_r addr=0x40004180 size=8\n"
+      "1000 00:03.0 dma_r addr=0x10000 size=64\n"    // 1: ok (IOTLB and context cache filled)
+      "4000 00:03.0 dma_r addr=0x10000 size=64\n"    // 2: blocked: context entry not present
+      "7000 00:03.0 dma_r addr=0x10000 size=64\n"    // 3: new DMA domain (DID 2): nothing mapped
+      "7000 host mem_r addr=0x40004180 size=8\n"     // 4
+      "+0 host mem_r addr=0x40004188 size=8\n";      // 5
+  Run r = run(cfg, trace);
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.log, Catch::Contains(",00:03.0,dma_r,0x10000,64,,ok,0x500000,"));
+  CHECK_THAT(r.log, Catch::Contains("\n2,") && Catch::Contains(",fault,,,0x2,,"));
+  CHECK_THAT(r.log, Catch::Contains(",fault,,,0x6,,"));
+  CHECK(data_of(r.log, 0) == "0x41000001");
+  CHECK(data_of(r.log, 5) == "0x302");  // DID 3 (1: unmanaged, 2: blocked), AW 2
+  CHECK(r.stats["system.host.driver.domain_moves"] == 2);
+  // Bring-up: context-cache and IOTLB global; the first move: context-cache
+  // device-selective and IOTLB domain-selective; the second clears a
+  // not-present entry and invalidates the same way.
+  CHECK(r.stats["system.iommu0.iotlb_invalidations"] == 3);
+}
