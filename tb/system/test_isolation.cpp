@@ -10,7 +10,9 @@
 //    mapping is never used again; in lazy mode a stale mapping may serve
 //    until the flush, but only one its own domain had at that IOVA;
 //  * memory outside every writable mapping, filled with a canary pattern,
-//    is never written.
+//    is never written;
+//  * a device moved to a blocked domain halfway (host.driver.events) never
+//    reaches memory again.
 // Each TEST_CASE runs one seed in its own process (SystemC elaborates once).
 #include <catch2/catch.hpp>
 
@@ -113,9 +115,13 @@ void run_property(std::uint64_t seed, bool strict, bool scalable, int steps, int
       "      - {{device: ep_06, domain: identity}}\n"
       "      - {{device: ep_07, domain: unmanaged, maps: [{{iova: {:#x}, pa: {:#x}, size: {:#x}, perm: rw}},"
       " {{iova: {:#x}, pa: {:#x}, size: {:#x}, perm: r}}]}}\n"
-      "      - {{device: ep_08, domain: blocked}}\n",
+      "      - {{device: ep_08, domain: blocked}}\n"
+      "    events: [{{at_ns: {}, device: ep_07, domain: blocked}}]\n",
       scalable ? "scalable" : "legacy", strict ? "true" : "false", fixed_rw.iova, fixed_rw.pa, fixed_rw.bytes,
-      fixed_r.iova, fixed_r.pa, fixed_r.bytes);
+      fixed_r.iova, fixed_r.pa, fixed_r.bytes, Tick(steps / 2) * kStepNs + kStepNs / 4);
+  // Halfway through, the unmanaged device is given up (VFIO releases it):
+  // from then on its DMAs fault, its old fixed maps notwithstanding.
+  const int blocked_from = steps / 2;
 
   // Ever-writable physical pages (the canary may change only there).
   std::set<Addr> writable_pages;
@@ -246,7 +252,7 @@ void run_property(std::uint64_t seed, bool strict, bool scalable, int steps, int
     INFO(fmt::format("seed {} record {}: {} {} iova {:#x} (step {})", seed, row.seq, dv.bdf, e.write ? "dma_w" : "dma_r",
                      e.iova, e.step));
     ++checked;
-    if (dv.kind == Kind::Blocked) {
+    if (dv.kind == Kind::Blocked || (dv.kind == Kind::Unmanaged && e.step >= blocked_from)) {
       CHECK(row.status == TxnStatus::Fault);
       ++faults;
       continue;
