@@ -57,9 +57,10 @@ void BufferPipeline::release(std::uint64_t k, Tick done) {
 void BufferPipeline::map_next() {
   const std::uint64_t k = next_++;
   Addr iova = 0;
-  if (!driver_.dma_map(dev_, buffer_pa(k), pb_.buffer_bytes, direction(k), iova))
-    throw InputError(fmt::format("host driver: mapping buffer {} of {} failed (IOVA space or table pages "
-                                 "exhausted: host.driver.memory)", k, dev_.str()));
+  std::string why;
+  if (!driver_.dma_map(dev_, buffer_pa(k), pb_.buffer_bytes, direction(k), iova, &why))
+    throw InputError(fmt::format("host driver: per-packet mapping for {}: buffer {} at {:#x}: {}", dev_.str(), k,
+                                 buffer_pa(k), why));
   mapped_[k] = iova;
   ++buffers_mapped_;
   mapped_ev_.notify(sc_core::SC_ZERO_TIME);
@@ -70,8 +71,10 @@ void BufferPipeline::run() {
     driver_.ready().wait_open();
     for (const auto& [pa, bytes] : pb_.statics) {
       Addr iova = 0;
-      if (!driver_.dma_map(dev_, pa, bytes, DmaDirection::Bidirectional, iova))
-        throw InputError(fmt::format("host driver: mapping a coherent region of {} failed", dev_.str()));
+      std::string why;
+      if (!driver_.dma_map(dev_, pa, bytes, DmaDirection::Bidirectional, iova, &why))
+        throw InputError(fmt::format("host driver: per-packet mapping for {}: the ring or queue at {:#x}: {}",
+                                     dev_.str(), pa, why));
       statics_.push_back(iova);
     }
     for (;;) {

@@ -23,16 +23,13 @@ namespace {
 
 constexpr uint32_t kQiInUse = 1, kQiDone = 2;  // Linux enum qi_desc_status
 constexpr Addr kPage = 4096;
-constexpr unsigned kFstsCheckEvery = 16;
 
-// Page-table levels Linux gives a domain (iommu_calculate_agaw(),
-// domain_init(): the guest width is min(57, MGAW); the AGAW is the first
-// SAGAW bit at or above the one that width needs). 0: none supported.
+// Page-table levels Linux gives a domain: iommu_calculate_agaw() ->
+// __iommu_calculate_agaw(iommu, DEFAULT_DOMAIN_ADDRESS_WIDTH = 57): the
+// largest SAGAW level at or below 57 bits (5 levels). 0: none supported.
 unsigned domain_levels(const UnitFeatures& f) {
-  const unsigned width = std::min(57u, f.mgaw);
-  unsigned agaw = width <= 39 ? 1 : width <= 48 ? 2 : 3;
-  for (; agaw <= 3; ++agaw)
-    if (f.sagaw & (1u << agaw)) return agaw + 2;
+  for (int agaw = 3; agaw >= 1; --agaw)
+    if (f.sagaw & (1u << agaw)) return static_cast<unsigned>(agaw) + 2;
   return 0;
 }
 
@@ -128,6 +125,10 @@ HostDriver::HostDriver(sc_core::sc_module_name name, const HostDriverSetup& setu
                                    "Flush-queue timer expiries handled")),
       ats_enabled_(stats.counter(std::string(this->name()) + ".ats_enabled",
                                  "Devices whose context entry enables ATS (TT = 01)")),
+      ice_cleared_(stats.counter(std::string(this->name()) + ".ice_cleared",
+                                 "Invalidation completion errors (FSTS.ICE) the driver cleared while waiting")),
+      lock_wait_ns_(stats.average(std::string(this->name()) + ".lock_wait_ns",
+                                  "Time a map, unmap or flush waited for the unit's driver lock", "ns")),
       moves_(stats.counter(std::string(this->name()) + ".domain_moves",
                            "Devices moved to another domain during the run (host.driver.events)")),
       wait_ns_(stats.average(std::string(this->name()) + ".wait_ns",
@@ -258,8 +259,8 @@ void HostDriver::global_command(Unit& u, uint32_t cmd, bool enable, uint32_t sta
 // --- queued invalidation ----------------------------------------------------
 
 void HostDriver::submit(Unit& u, std::vector<QiDescriptor> descs) {
-  const Tick start = now_tick();
   u.qi_lock->lock();
+  const Tick start = now_tick();
   const unsigned n = static_cast<unsigned>(descs.size()) + 1;
   if (n >= u.entries)
     throw InputError(fmt::format("host driver: {}: {} descriptors do not fit an invalidation queue of {} "
@@ -293,19 +294,24 @@ void HostDriver::submit(Unit& u, std::vector<QiDescriptor> descs) {
   u.qi_lock->unlock();
 
   for (uint64_t polls = 0;; ++polls) {
+    // Linux qi_submit_sync(): qi_check_fault() on every turn, then the
+    // status word. An invalidation completion error (ICE: a device answered
+    // an ATS invalidation wrongly) is cleared (RW1C) and the wait goes on; a
+    // queue error (IQE) or a device-TLB time-out (ITE) stops the driver.
+    const uint64_t fsts = read_reg(u, reg::kFsts, 4);
+    if (fsts & (reg::kFstsIqe | reg::kFstsIte))
+      throw InputError(fmt::format("host driver: {}: the invalidation queue stopped with FSTS {:#x} ({}) while the "
+                                   "driver waited for descriptor {}",
+                                   u.info.name, fsts, (fsts & reg::kFstsIqe) ? "IQE" : "ITE", wait_slot));
+    if (fsts & reg::kFstsIce) {
+      write_reg(u, reg::kFsts, 4, reg::kFstsIce);
+      ++ice_cleared_;
+    }
     uint64_t v = 0;
     if (!bus_.mem_read(status, 4, v))
       throw InputError(fmt::format("host driver: {}: reading the wait status at {:#x} failed", u.info.name, status));
     ++polls_;
     if (v == kQiDone) break;
-    if (polls % kFstsCheckEvery == kFstsCheckEvery - 1) {
-      // qi_check_fault(): an error stops the queue; the driver cannot go on.
-      const uint64_t fsts = read_reg(u, reg::kFsts, 4);
-      if (fsts & (reg::kFstsIqe | reg::kFstsIte | reg::kFstsIce))
-        throw InputError(fmt::format("host driver: {}: the invalidation queue stopped with FSTS {:#x} (IQE/ITE/ICE) "
-                                     "while the driver waited for descriptor {}",
-                                     u.info.name, fsts, wait_slot));
-    }
     if (polls >= p_.max_polls)
       throw InputError(fmt::format("host driver: {}: an invalidation wait did not complete after {} polls",
                                    u.info.name, p_.max_polls));
@@ -441,6 +447,8 @@ void HostDriver::enable_interrupt_remapping(Unit& u) {
   iec.iec_granularity = IecGranularity::Global;
   submit(u, {iec});
   global_command(u, reg::kGcmdIre, true, reg::kGstsIres, "IRES");
+  // Linux iommu_enable_irq_remapping(): block compatibility-format MSIs.
+  if (read_reg(u, reg::kGsts, 4) & reg::kGstsCfis) global_command(u, reg::kGcmdCfi, false, reg::kGstsCfis, "CFIS");
 }
 
 void HostDriver::write_context(Unit& u, const Bdf& dev, DomainId d) {
@@ -464,6 +472,9 @@ void HostDriver::write_context(Unit& u, const Bdf& dev, DomainId d) {
     }
     ContextEntry ce = api.context_entry(dev);
     if (!ce.present) return;  // blocked: the entry stays not present
+    // VT-d 9.3: with TT = 10 AW must give the largest AGAW the hardware
+    // supports (Linux: context_set_address_width(context, iommu->msagaw)).
+    if (ce.tt == kTtPassThrough) ce.aw = static_cast<uint8_t>(domain_levels(u.f) - 2);
     const bool ats = u.f.dt && ce.tt == kTtUntranslatedOnly &&
                      std::any_of(endpoints_.begin(), endpoints_.end(),
                                  [&](const DriverEndpointInfo& e) { return e.bdf == dev && e.ats; });
@@ -501,6 +512,7 @@ void HostDriver::write_context(Unit& u, const Bdf& dev, DomainId d) {
   pe.did = api.domain_did(d);
   if (type == DomainType::Identity) {
     pe.pgtt = kPgttPassThrough;
+    pe.aw = static_cast<uint8_t>(domain_levels(u.f) - 2);  // Linux pasid_pte_config_pass_through(): iommu->agaw
   } else {
     const DomainPageTable* pt = api.page_table(d);
     pe.pgtt = kPgttSecondLevel;
@@ -585,6 +597,8 @@ void HostDriver::attach_devices(Unit& u, std::size_t index) {
     QiDescriptor tlb;
     tlb.type = QiType::Iotlb;
     tlb.iotlb_granularity = IotlbGranularity::Global;
+    tlb.dr = u.f.drd;
+    tlb.dw = u.f.dwd;
     d.push_back(tlb);
     submit(u, std::move(d));
   }
@@ -653,6 +667,11 @@ void HostDriver::bring_up() {
 
 // --- DMA API ------------------------------------------------------------------
 
+Tick HostDriver::locked_at(Tick asked) {
+  lock_wait_ns_.sample(double(now_tick() - asked) / double(kPsPerNs));
+  return now_tick();
+}
+
 HostDriver::Unit& HostDriver::unit_of(const Bdf& dev, const char* what) {
   for (const DriverEndpointInfo& ep : endpoints_)
     if (ep.bdf == dev) {
@@ -675,12 +694,13 @@ bool HostDriver::trace_map(const TraceRecord& r, std::string& why) {
     return false;
   }
   try {
+    const Tick asked = now_tick();
     Unit& u = unit_of(r.dev, "map");
     DmaPerm perm;
     perm.r = r.perm & kPermRead;
     perm.w = r.perm & kPermWrite;
-    const Tick t0 = now_tick();
     ScopedLock lock(*u.op_lock);
+    const Tick t0 = locked_at(asked);
     perform(u, u.api->map_at(r.dev, r.iova, r.pa, r.size, perm));
     map_ns_.sample(double(now_tick() - t0) / double(kPsPerNs));
     ++trace_maps_;
@@ -702,9 +722,10 @@ bool HostDriver::trace_unmap(const TraceRecord& r, std::string& why) {
     return true;
   }
   try {
+    const Tick asked = now_tick();
     Unit& u = unit_of(r.dev, "unmap");
-    const Tick t0 = now_tick();
     ScopedLock lock(*u.op_lock);
+    const Tick t0 = locked_at(asked);
     perform(u, u.api->unmap_at(now_tick(), r.dev, r.iova, r.size));
     unmap_ns_.sample(double(now_tick() - t0) / double(kPsPerNs));
     ++trace_unmaps_;
@@ -716,7 +737,7 @@ bool HostDriver::trace_unmap(const TraceRecord& r, std::string& why) {
   }
 }
 
-bool HostDriver::dma_map(const Bdf& dev, Addr pa, uint64_t size, DmaDirection dir, Addr& dma_addr) {
+bool HostDriver::dma_map(const Bdf& dev, Addr pa, uint64_t size, DmaDirection dir, Addr& dma_addr, std::string* why) {
   if (!p_.enabled) {
     const Tick t0 = now_tick();
     bus_.compute(static_cast<Tick>(p_.map_cpu_ns * double(kPsPerNs) + 0.5));
@@ -724,13 +745,15 @@ bool HostDriver::dma_map(const Bdf& dev, Addr pa, uint64_t size, DmaDirection di
     dma_addr = pa;
     return true;
   }
+  const Tick asked = now_tick();
   Unit& u = unit_of(dev, "dma_map");
-  const Tick t0 = now_tick();
   ScopedLock lock(*u.op_lock);
+  const Tick t0 = locked_at(asked);
   DmaMapResult res = u.api->map(dev, pa, size, dir);
   perform(u, std::move(res.actions));
   map_ns_.sample(double(now_tick() - t0) / double(kPsPerNs));
   dma_addr = res.dma_addr;
+  if (!res.ok && why) *why = res.error;
   return res.ok;
 }
 
@@ -741,9 +764,10 @@ void HostDriver::dma_unmap(const Bdf& dev, Addr dma_addr, uint64_t size) {
     unmap_ns_.sample(double(now_tick() - t0) / double(kPsPerNs));
     return;
   }
+  const Tick asked = now_tick();
   Unit& u = unit_of(dev, "dma_unmap");
-  const Tick t0 = now_tick();
   ScopedLock lock(*u.op_lock);
+  const Tick t0 = locked_at(asked);
   perform(u, u.api->unmap(now_tick(), dev, dma_addr, size));
   unmap_ns_.sample(double(now_tick() - t0) / double(kPsPerNs));
 }

@@ -51,9 +51,10 @@
 // returns plus one wait descriptor (SW, FN; status QI_DONE = 2 into a
 // per-slot status word first written QI_IN_USE = 1) are written to the
 // queue under the unit's queue lock, IQT is written once, and the CPU polls
-// the status word every poll_ns, checking FSTS (IQE, ITE, ICE) every 16
-// polls; an error or max_polls polls without completion stops the run with
-// an error. The queue's free space is tracked from IQH.
+// the status word every poll_ns, reading FSTS before each poll: ICE is
+// cleared and the wait goes on, IQE or ITE (or max_polls polls without
+// completion) stop the run with an error. The queue's free space is
+// tracked from IQH.
 //
 // Lazy unmaps: the flush queue's timer is a thread of its own (Linux's
 // fq_timer), which flushes a unit's domains when the deadline passes.
@@ -136,7 +137,8 @@ class HostDriver : public sc_core::sc_module {
   // The DMA API for device workloads that map per packet (any thread):
   // dma_map_single() / dma_unmap_single(). map returns false when it fails
   // (IOVA space or table pages exhausted).
-  bool dma_map(const Bdf& dev, Addr pa, uint64_t size, DmaDirection dir, Addr& dma_addr);
+  // `why` (if given) gets the reason of a failure.
+  bool dma_map(const Bdf& dev, Addr pa, uint64_t size, DmaDirection dir, Addr& dma_addr, std::string* why = nullptr);
   void dma_unmap(const Bdf& dev, Addr dma_addr, uint64_t size);
 
   // A workload of endpoint `name` that maps per packet (before the run):
@@ -159,6 +161,8 @@ class HostDriver : public sc_core::sc_module {
   DomainId domain_for(Unit& u, const std::string& device, DomainType type, const std::string& name);
 
   Unit& unit_of(const Bdf& dev, const char* what);
+  // After taking a unit's lock asked for at `asked`: records the wait, returns now.
+  Tick locked_at(Tick asked);
   Addr alloc_page(Unit& u, const char* what);
   uint64_t read_reg(Unit& u, Addr off, unsigned size);
   void write_reg(Unit& u, Addr off, unsigned size, uint64_t v);
@@ -199,6 +203,8 @@ class HostDriver : public sc_core::sc_module {
   Counter& irtes_;
   Counter& timer_flushes_;
   Counter& ats_enabled_;
+  Counter& ice_cleared_;
+  Average& lock_wait_ns_;
   Counter& moves_;
   Average& wait_ns_;
   Average& map_ns_;

@@ -108,6 +108,14 @@ NicParams NicParams::from_config(ConfigNode n, unsigned address_width) {
   p.line_rate_gbps = n.real("line_rate_gbps", 0, 0, 1e6);
   if (p.line_rate_gbps > 0 && p.interval_ps)
     n.fail("line_rate_gbps", "give line_rate_gbps or interval_ns, not both");
+  if (p.line_rate_gbps > 0) {
+    // The last packet's arrival must stay inside the simulator's time range.
+    const double last_ps = double(p.start_ps) + double(p.packets) * double(p.packet_size.max() + 20) * 8000.0 /
+                                                    p.line_rate_gbps;
+    if (p.line_rate_gbps < 0.001 || last_ps > 1e18)
+      n.fail("line_rate_gbps", fmt::format("{} packets at {} Gb/s end beyond the simulator's time range (at least "
+                                           "0.001 Gb/s)", p.packets, p.line_rate_gbps));
+  }
   p.moderation_packets = static_cast<unsigned>(n.u64("moderation_packets", p.moderation_packets, 0, 1 << 20));
   p.msi = MsiTarget::from_config(n.child("msi"));
   p.per_packet = per_packet_mapping(n);

@@ -7,8 +7,12 @@
 //  * a DMA either faults with the right reason or reaches exactly the
 //    physical address its own domain maps, with the right permission;
 //  * after an unmap and its invalidation complete (strict mode), the old
-//    mapping is never used again; in lazy mode a stale mapping may serve
-//    until the flush, but only one its own domain had at that IOVA;
+//    mapping is never used again, even when the IOVA is mapped again to
+//    another address at once; in lazy mode a stale mapping may serve until
+//    the flush (at most 3 steps after the unmap: flush queue of 8, 50 us
+//    timer), but only one its own domain had at that IOVA;
+//  * DMAs are aimed on purpose at just-unmapped ranges and at other
+//    domains' live IOVAs (the two DMA domains use the same IOVA slots);
 //  * memory outside every writable mapping, filled with a canary pattern,
 //    is never written;
 //  * a device moved to a blocked domain halfway (host.driver.events) never
@@ -53,11 +57,24 @@ struct Mapping {
   bool r = true, w = true;
 };
 
+// Lazy mode: a flush queue of 8 with a 50 us timer flushes an unmapped range
+// at most 50 us after its unmap, 2.5 steps of 20 us; a stale translation is
+// tolerated for 3 steps after its unmap, never later.
+constexpr int kLazyStaleSteps = 3;
+
+// A page's past mapping with the step it was unmapped in (-1: still live).
+struct Past {
+  Addr pa = 0;
+  bool r = false, w = false;
+  int unmapped_step = -1;
+};
+
 // What the oracle knows of one domain: live mappings by first IOVA, and
 // every (IOVA page -> PA page, perm) it ever had (for lazy mode).
 struct DomainState {
   std::map<Addr, Mapping> live;
-  std::map<Addr, std::vector<Mapping>> history;  // by IOVA page
+  std::map<Addr, std::vector<Past>> history;  // by IOVA page
+  std::vector<Mapping> unmapped;                 // recently unmapped ranges (DMAs are aimed at them)
 };
 
 enum class Kind { Dma, Identity, Unmanaged, Blocked };
@@ -160,9 +177,17 @@ void run_property(std::uint64_t seed, bool strict, bool scalable, int steps, int
       const Mapping m = it->second;
       tr << fmt::format("{} host unmap dev={} iova={:#x} size={:#x}\n", t, devices[dev].bdf, m.iova, m.bytes);
       ds.live.erase(it);
-      if (!strict) {
-        // Lazy: the IOVA stays allocated until a flush; never reuse it here.
-      }
+      for (Addr p = 0; p < m.bytes; p += kPage)
+        for (Past& old : ds.history[m.iova + p])
+          if (old.unmapped_step < 0) old.unmapped_step = step;
+      ds.unmapped.push_back(m);
+      if (ds.unmapped.size() > 8) ds.unmapped.erase(ds.unmapped.begin());
+      // Strict: the IOVA may be mapped again at once (to another address),
+      // the use-after-unmap case. Lazy: it stays allocated until a flush,
+      // so it is never reused here.
+      if (strict)
+        slots_used[dom].erase(std::find_if(slots_used[dom].begin(), slots_used[dom].end(),
+                                           [&](const Mapping& u) { return u.iova == m.iova; }));
     } else {
       // IOVA slots of 4 MiB per domain: a mapping of 1..16 pages, or a 2 MiB
       // superpage, at a random page (2 MiB aligned for superpages) of a free slot.
@@ -170,7 +195,7 @@ void run_property(std::uint64_t seed, bool strict, bool scalable, int steps, int
       const uint64_t bytes = super ? (2ull << 20) : (1 + pick(16)) * kPage;
       Addr iova = 0;
       for (int tries = 0; tries < 64 && !iova; ++tries) {
-        const Addr slot = 0x1000000 + (pick(256) << 22);
+        const Addr slot = 0x1000000 + (pick(32) << 22);  // few slots: IOVAs reused, shared across domains
         const Addr at = slot + (super ? (pick(2) << 21) : pick(512) * kPage);
         const bool taken =
             std::any_of(slots_used[dom].begin(), slots_used[dom].end(),
@@ -184,8 +209,8 @@ void run_property(std::uint64_t seed, bool strict, bool scalable, int steps, int
       tr << fmt::format("{} host map dev={} iova={:#x} pa={:#x} size={:#x} perm={}\n", t, devices[dev].bdf, iova, pa,
                         bytes, perm == 1 ? "r" : perm == 2 ? "w" : "rw");
       ds.live[iova] = m;
-      slots_used[dom].push_back(m);  // IOVAs are never reused (lazy keeps them allocated)
-      for (Addr p = 0; p < bytes; p += kPage) ds.history[iova + p].push_back(Mapping{iova + p, pa + p, kPage, m.r, m.w});
+      slots_used[dom].push_back(m);
+      for (Addr p = 0; p < bytes; p += kPage) ds.history[iova + p].push_back(Past{pa + p, m.r, m.w, -1});
       if (m.w)
         for (Addr p = pa; p < pa + bytes; p += kPage) writable_pages.insert(p);
     }
@@ -197,14 +222,26 @@ void run_property(std::uint64_t seed, bool strict, bool scalable, int steps, int
       const bool write = pick(2) == 0;
       Addr iova;
       const Device& dv = devices[d];
+      // Aim: 2/6 inside one of its own live mappings, 1/6 at a range its
+      // domain just unmapped, 1/6 at another domain's live mapping, 2/6
+      // anywhere in the IOVA slots or the low 64 GiB.
+      const uint64_t aim = pick(6);
+      const auto inside = [&](const Mapping& m) { return m.iova + pick(m.bytes / 64) * 64; };
+      const auto any_live = [&](const std::map<Addr, Mapping>& live) {
+        auto it = live.begin();
+        std::advance(it, pick(live.size()));
+        return inside(it->second);
+      };
       if (dv.kind == Kind::Identity) {
         iova = kIdentityBase + pick(1024) * 64;
-      } else if (dv.domain >= 0 && !domains[dv.domain].live.empty() && pick(2) == 0) {
-        auto it = domains[dv.domain].live.begin();
-        std::advance(it, pick(domains[dv.domain].live.size()));
-        iova = it->second.iova + pick(it->second.bytes / 64) * 64;  // inside a mapping
+      } else if (dv.domain >= 0 && aim < 2 && !domains[dv.domain].live.empty()) {
+        iova = any_live(domains[dv.domain].live);
+      } else if (dv.domain >= 0 && aim == 2 && !domains[dv.domain].unmapped.empty()) {
+        iova = inside(domains[dv.domain].unmapped[pick(domains[dv.domain].unmapped.size())]);
+      } else if (const int other = dv.domain == 0 ? 1 : 0; aim == 3 && !domains[other].live.empty()) {
+        iova = any_live(domains[other].live);
       } else {
-        iova = pick(2) ? 0x1000000 + (pick(256) << 22) + pick(1u << 16) * 64 : pick(1ull << 30) * 64;
+        iova = pick(2) ? 0x1000000 + (pick(32) << 22) + pick(1u << 16) * 64 : pick(1ull << 30) * 64;
       }
       const Tick at = t + kStepNs / 2 + Tick(j) * 50;
       tr << fmt::format("{} {} {} addr={:#x} size=64\n", at, dv.bdf, write ? "dma_w" : "dma_r", iova);
@@ -216,9 +253,10 @@ void run_property(std::uint64_t seed, bool strict, bool scalable, int steps, int
           e.pa = m->pa + (iova - m->iova);
         }
         auto h = st.history.find(iova & ~(kPage - 1));
-        if (h != st.history.end())
-          for (const Mapping& old : h->second)
-            if (write ? old.w : old.r) e.stale.push_back(old.pa + (iova & (kPage - 1)));
+        if (h != st.history.end() && !strict)
+          for (const Past& old : h->second)
+            if ((write ? old.w : old.r) && old.unmapped_step >= 0 && step - old.unmapped_step <= kLazyStaleSteps)
+              e.stale.push_back(old.pa + (iova & (kPage - 1)));
       }
       expects[seq++] = std::move(e);
     }
