@@ -19,6 +19,7 @@
 #include <vector>
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include "iommu_bench.h"
 
@@ -70,7 +71,9 @@ TEST_CASE("robustness: a fault storm keeps fault recording, overflow and statist
   std::vector<Expected> held(nfr);
   unsigned next = 0;
   bool pfo = false;
-  std::uint64_t recorded = 0, lost = 0, serviced = 0, expected_events = 0, mismatches = 0;
+  std::uint64_t recorded = 0, lost = 0, serviced = 0, expected_events = 0, events_seen = 0, mismatches = 0;
+  // One info message per fault event would flood the output.
+  sc_core::sc_report_handler::set_actions("/iommu/fault", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   std::uint64_t reasons[256] = {};
   long hwm_tenth = 0, hwm_end = 0;
   double wall = 0;
@@ -133,6 +136,11 @@ TEST_CASE("robustness: a fault storm keeps fault recording, overflow and statist
         if (pfo) b.drv.write(reg::kFsts, reg::kFstsPfo);
         pfo = false;
         if (b.drv.read(reg::kFsts) & (reg::kFstsPfo | reg::kFstsPpf)) ++mismatches;
+        // The bench's own recorders (not the model) would grow with the storm.
+        events_seen += b.irq_sink.seen.size();
+        b.irq_sink.seen.clear();
+        b.irq_sink.data.clear();
+        b.walk_probe.seen.clear();
       }
       if (i + 1 == n / 10) hwm_tenth = vm_hwm_kib();
     }
@@ -152,7 +160,7 @@ TEST_CASE("robustness: a fault storm keeps fault recording, overflow and statist
   CHECK(b.counter("faults").value() == n);
   CHECK(b.counter("faults_recorded").value() == n);  // recorded = passed to fault logging (no FPD)
   CHECK(b.counter("fault_events").value() == expected_events);
-  CHECK(b.irq_sink.seen.size() == expected_events);
+  CHECK(events_seen + b.irq_sink.seen.size() == expected_events);
   CHECK(reasons[0x1] + reasons[0x2] + reasons[0x5] + reasons[0x6] == n);
   CHECK(reasons[0x1] > 0);
   CHECK(reasons[0x2] > 0);
@@ -244,7 +252,7 @@ TEST_CASE("robustness: a full invalidation queue across the wrap runs every desc
 // Every batch is carried out before its wait's status lands; an invalidation
 // that covers the page makes the next DMA walk again, one that does not
 // leaves it an IOTLB hit; the descriptor count is exact.
-TEST_CASE("robustness: an invalidation storm through a small wrapping queue", "[system][robustness][qi]") {
+TEST_CASE("robustness: an invalidation storm through a wrapping queue", "[system][robustness][qi]") {
   Bench b;
   const Addr top = b.tables.new_domain_table();
   b.tables.set_context(0x0018, b.context(5, top));
@@ -255,11 +263,11 @@ TEST_CASE("robustness: an invalidation storm through a small wrapping queue", "[
   sc_core::sc_spawn([&] {
     b.enable();
     b.drv.write(reg::kIqa, q.base, 8);
-    b.drv.write(reg::kGcmd, 1u << 26);
+    b.drv.write(reg::kGcmd, (1u << 31) | (1u << 26));  // keep TE, set QIE (GCMD is written whole)
     std::mt19937 rng(3);
     unsigned slot = 0;
     for (unsigned round = 0; round < rounds; ++round) {
-      const std::uint64_t misses_before = b.counter("iotlb_misses").value();
+      const std::uint64_t misses_before = b.counter("walks").value();
       b.drv.dma_at(now_tick() + 10 * kNs, 0x0018, 0x10040, false);
       const unsigned n = 1 + rng() % 6;
       bool covers = false;
@@ -286,9 +294,10 @@ TEST_CASE("robustness: an invalidation storm through a small wrapping queue", "[
       q.tail(slot);
       sc_core::wait(to_sc_time(20000 * kNs));
       if (b.mem.store().read_le(0x500000, 4) != round + 1) ++status_mismatch;
-      const std::uint64_t misses_mid = b.counter("iotlb_misses").value();
-      b.drv.dma_at(now_tick() + 10 * kNs, 0x0018, 0x10080, false);
-      const bool walked = b.counter("iotlb_misses").value() != misses_mid;
+      const std::uint64_t misses_mid = b.counter("walks").value();
+      const Driver::Result second = b.drv.dma_at(now_tick() + 10 * kNs, 0x0018, 0x10080, false);
+      if (!second.ok) ++walk_mismatch;
+      const bool walked = b.counter("walks").value() != misses_mid;
       // (A context-cache invalidation leaves the IOTLB alone: VT-d 6.5.2.1
       // has software follow it with an IOTLB invalidation of its own.)
       if (walked != covers) ++walk_mismatch;
