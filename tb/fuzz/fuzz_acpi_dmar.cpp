@@ -31,7 +31,7 @@ namespace {
 using Bytes = std::vector<uint8_t>;
 
 void put(Bytes& b, uint64_t v, unsigned n) {
-  for (unsigned i = 0; i < n; ++i) b.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  for (unsigned i = 0; i < n; ++i) b.push_back(i < 8 ? static_cast<uint8_t>(v >> (8 * i)) : 0);
 }
 
 void put_scopes(Bytes& b, const std::vector<DmarDeviceScope>& scopes) {
