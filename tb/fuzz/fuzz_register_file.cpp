@@ -8,6 +8,7 @@
 //  * an access answers Error exactly when its size is not 4 or 8, it is not
 //    naturally aligned, or it leaves the register block; reads change nothing;
 //  * RO registers never change: VER, CAP (= make_cap), ECAP (= make_ecap);
+//    software writes leave the hardware-owned IQH and IQERCD alone;
 //    write-only ones read 0 (GCMD, IVA);
 //  * an 8-byte read equals the two 4-byte reads of its halves;
 //  * GSTS changes on a register write only as commands do (SRTP/SIRTP clear
@@ -110,6 +111,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         }
         const uint64_t value = in.u64();
         const uint64_t lo_before = rd(rf, frcd0, 8);
+        const uint64_t iqh_before = f.qi ? rd(rf, reg::kIqh, 8) : 0, iqercd_before = f.qi ? rd(rf, reg::kIqercd, 8) : 0;
         const bool f0_before = frcd_hi(0) & reg::kFrcdF;
         FUZZ_CHECK((rf.write(off, sz, value) == RegisterFile::Access::Ok) == valid, "write %#llx/%u: access answer",
                    (unsigned long long)off, sz);
@@ -128,6 +130,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                    (unsigned long long)fsts0, (unsigned long long)fsts1, (unsigned long long)cleared);
         FUZZ_CHECK((fsts1 & reg::kFstsFriMask) == (fsts0 & reg::kFstsFriMask), "FRI changed by a write");
         FUZZ_CHECK(rd(rf, frcd0, 8) == lo_before, "FRCD0 low qword written");
+        if (f.qi)
+          FUZZ_CHECK(rd(rf, reg::kIqh, 8) == iqh_before && rd(rf, reg::kIqercd, 8) == iqercd_before,
+                     "software wrote the hardware-owned IQH or IQERCD");
         if (off == frcd0 + 8 && sz == 8 && f0_before)
           FUZZ_CHECK(!(frcd_hi(0) & reg::kFrcdF) == bool(value & reg::kFrcdF), "FRCD0.F is not RW1C");
         if (off == frcd0 + 12 && sz == 4 && f0_before)
