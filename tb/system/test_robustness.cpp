@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <fstream>
 #include <random>
@@ -170,8 +171,13 @@ TEST_CASE("robustness: a fault storm keeps fault recording, overflow and statist
     CHECK(b.counter(fmt::format("faults_reason_{:02x}", reason)).value() == reasons[reason]);
   CHECK(b.sink.seen.empty());  // nothing reached memory
   // Memory flat: from a tenth of the storm to its end the peak RSS grows by
-  // less than 4 MiB (nothing is kept per fault).
-  CHECK(hwm_end - hwm_tenth < 4096);
+  // less than 4 MiB (nothing is kept per fault). Not under valgrind, whose
+  // own memory (shadow memory, the freed-block queue) grows with the run.
+  const char* preload = std::getenv("LD_PRELOAD");
+  if (preload && std::strstr(preload, "vgpreload"))
+    WARN("under valgrind: the resident-memory check is skipped");
+  else
+    CHECK(hwm_end - hwm_tenth < 4096);
 }
 
 namespace {
