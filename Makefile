@@ -3,8 +3,12 @@ BUILD   ?= build
 JOBS    ?= 2
 CONFIG  ?= configs/default.yaml
 UBSAN   ?= OFF
+# libFuzzer harnesses (tb/fuzz): their own clang build folder, and the
+# fuzzing time per harness for `make fuzz` (docs/robustness.md).
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
 
-.PHONY: all setup configure build run test bench clean
+.PHONY: all setup configure build run test fuzz fuzz-smoke bench clean
 
 all: build
 
@@ -22,10 +26,19 @@ run: build
 
 test: build
 	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure
+	@$(MAKE) --no-print-directory fuzz-smoke
+
+# Every fuzz harness for FUZZ_SECONDS each, after replaying its regression inputs.
+fuzz: setup
+	@JOBS=$(JOBS) scripts/fuzz --seconds $(FUZZ_SECONDS) --build $(FUZZ_BUILD)
+
+# Part of `make test`: the regression inputs and 2 seconds of each harness.
+fuzz-smoke: setup
+	@JOBS=$(JOBS) scripts/fuzz --smoke --seconds 2 --build $(FUZZ_BUILD)
 
 bench: build
 	@cmake --build $(BUILD) -j$(JOBS) --target iommusim_bench
 	$(BUILD)/apps/iommusim_bench
 
 clean:
-	rm -rf $(BUILD) out
+	rm -rf $(BUILD) $(FUZZ_BUILD) out

@@ -39,6 +39,38 @@ void reject_duplicate_keys(const YAML::Node& n, const std::string& name, const s
   }
 }
 
+// Offset of the first byte that is not part of well-formed UTF-8 (Unicode
+// 3.9, table 3-7: no overlong forms, no surrogates, nothing above U+10FFFF),
+// or npos. YAML text is Unicode; yaml-cpp passes other bytes through, and
+// the effective configuration (config.json) could then not be written.
+std::size_t invalid_utf8_at(const std::string& s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t n = 0;
+    unsigned char lo = 0x80, hi = 0xBF;  // bounds of the second byte
+    if (c >= 0xC2 && c <= 0xDF) n = 1;
+    else if (c == 0xE0) n = 2, lo = 0xA0;
+    else if (c == 0xED) n = 2, hi = 0x9F;
+    else if (c >= 0xE1 && c <= 0xEF) n = 2;
+    else if (c == 0xF0) n = 3, lo = 0x90;
+    else if (c >= 0xF1 && c <= 0xF3) n = 3;
+    else if (c == 0xF4) n = 3, hi = 0x8F;
+    else return i;
+    if (s.size() - i <= n) return i;
+    for (std::size_t k = 1; k <= n; ++k) {
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) return i;
+    }
+    i += n + 1;
+  }
+  return std::string::npos;
+}
+
 std::vector<std::string> split_dots(const std::string& s) {
   std::vector<std::string> out;
   std::string cur;
@@ -167,6 +199,13 @@ Config Config::from_string(const std::string& text, const std::string& name) {
   Config c;
   c.state_ = std::make_shared<State>();
   c.state_->name = name;
+  if (const std::size_t bad = invalid_utf8_at(text); bad != std::string::npos) {
+    const std::size_t line_start = text.rfind('\n', bad == 0 ? 0 : bad - 1);
+    const std::size_t line = 1 + std::count(text.begin(), text.begin() + bad, '\n');
+    const std::size_t column = line_start == std::string::npos || bad == 0 ? bad + 1 : bad - line_start;
+    throw InputError(fmt::format("{}:{}: byte {:#04x} at column {} is not UTF-8 (a configuration is UTF-8 text)",
+                                 name, line, static_cast<unsigned char>(text[bad]), column));
+  }
   try {
     c.state_->doc = YAML::Load(text);
   } catch (const YAML::Exception& e) {
@@ -194,6 +233,8 @@ void Config::apply_override(const std::string& assignment) {
     throw InputError(fmt::format("--set {}: expected key.path=value", assignment));
   std::string path = assignment.substr(0, eq);
   std::string value = assignment.substr(eq + 1);
+  if (invalid_utf8_at(assignment) != std::string::npos)
+    throw InputError(fmt::format("--set {}: not UTF-8 text", assignment));
   std::vector<std::string> parts = split_dots(path);
   for (const auto& p : parts)
     if (p.empty()) throw InputError(fmt::format("--set {}: empty component in key path", assignment));

@@ -90,6 +90,23 @@ TEST_CASE("config: from_string YAML syntax error names the file and line", "[uni
                       "map.yaml:2: YAML syntax error: end of map flow not found");
 }
 
+// Found by fuzzing (tb/fuzz/regressions/config/invalid-utf8-in-string): a
+// string that is not UTF-8 loaded, ran, and then the effective configuration
+// (config.json) could not be written. It is refused on load now.
+TEST_CASE("config: text that is not UTF-8 is refused on load and in --set", "[unit][config]") {
+  REQUIRE_THROWS_WITH(Config::from_string("a: 1\nname: x\xffy\n", "bin.yaml"),
+                      "bin.yaml:2: byte 0xff at column 8 is not UTF-8 (a configuration is UTF-8 text)");
+  REQUIRE_THROWS_WITH(Config::from_string("\xc0\x80: 1\n", "overlong.yaml"),
+                      "overlong.yaml:1: byte 0xc0 at column 1 is not UTF-8 (a configuration is UTF-8 text)");
+  REQUIRE_THROWS_WITH(Config::from_string("a: \xed\xa0\x80\n", "surrogate.yaml"),
+                      "surrogate.yaml:1: byte 0xed at column 4 is not UTF-8 (a configuration is UTF-8 text)");
+  REQUIRE_THROWS_WITH(Config::from_string("a: \xe2\x82", "cut.yaml"),
+                      "cut.yaml:1: byte 0xe2 at column 4 is not UTF-8 (a configuration is UTF-8 text)");
+  Config ok = Config::from_string("name: \xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\n", "utf8.yaml");
+  CHECK(ok.to_json().dump() == "{\"name\":\"\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"}");
+  REQUIRE_THROWS_WITH(ok.apply_override("name=\xff"), "--set name=\xff: not UTF-8 text");
+}
+
 TEST_CASE("config: from_string top level must be a map", "[unit][config]") {
   REQUIRE_THROWS_WITH(Config::from_string("- 1\n- 2\n", "list.yaml"),
                       "list.yaml: expected a map of sections at the top level");
