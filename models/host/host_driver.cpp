@@ -382,6 +382,10 @@ void HostDriver::set_root_table(Unit& u) {
   global_command(u, reg::kGcmdSrtp, true, reg::kGstsRtps, "RTPS");
   // Linux init_dmars(): flush the context cache and IOTLB globally (and the
   // PASID cache in scalable mode) after a new root table.
+  flush_all_caches(u);
+}
+
+void HostDriver::flush_all_caches(Unit& u) {
   std::vector<QiDescriptor> d;
   QiDescriptor cc;
   cc.type = QiType::ContextCache;
@@ -583,24 +587,7 @@ void HostDriver::attach_devices(Unit& u, std::size_t index) {
   if (u.f.cm) {
     // A caching-mode unit may cache not-present entries: invalidate what
     // was just made present (Linux domain_context_mapping_one()).
-    std::vector<QiDescriptor> d;
-    QiDescriptor cc;
-    cc.type = QiType::ContextCache;
-    cc.cc_granularity = ContextGranularity::Global;
-    d.push_back(cc);
-    if (p_.mode == DriverMode::Scalable) {
-      QiDescriptor pc;
-      pc.type = QiType::PasidCache;
-      pc.pc_granularity = PasidCacheGranularity::Global;
-      d.push_back(pc);
-    }
-    QiDescriptor tlb;
-    tlb.type = QiType::Iotlb;
-    tlb.iotlb_granularity = IotlbGranularity::Global;
-    tlb.dr = u.f.drd;
-    tlb.dw = u.f.dwd;
-    d.push_back(tlb);
-    submit(u, std::move(d));
+    flush_all_caches(u);
   }
 }
 

@@ -173,6 +173,9 @@ class HostDriver : public sc_core::sc_module {
   void submit(Unit& u, std::vector<QiDescriptor> descs);
   void enable_qi(Unit& u);
   void set_root_table(Unit& u);
+  // Global context-cache (and PASID-cache in scalable mode) and IOTLB
+  // invalidations, and a wait.
+  void flush_all_caches(Unit& u);
   void enable_interrupt_remapping(Unit& u);
   void attach_devices(Unit& u, std::size_t index);
   void write_context(Unit& u, const Bdf& dev, DomainId d);
