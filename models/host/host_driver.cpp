@@ -156,21 +156,20 @@ HostDriver::HostDriver(sc_core::sc_module_name name, const HostDriverSetup& setu
   const std::string n = this->name();
   stats.formula(n + ".bringup_ns", "When bring-up finished (translation enabled)", "ns",
                 [this] { return double(bringup_done_) / double(kPsPerNs); });
-  const auto sum = [this](uint64_t DmaApiStats::*m) {
-    return [this, m] {
+  // A statistic of the logic summed over the units (`of` picks the counter).
+  const auto over_units = [this](auto of) {
+    return [this, of] {
       double s = 0;
       for (const auto& u : units_)
-        if (u->api) s += double(u->api->stats().*m);
+        if (u->api) s += double(of(*u->api));
       return s;
     };
   };
-  const auto fqsum = [this](uint64_t FlushQueueStats::*m) {
-    return [this, m] {
-      double s = 0;
-      for (const auto& u : units_)
-        if (u->api) s += double(u->api->flush_queue().stats().*m);
-      return s;
-    };
+  const auto sum = [&](uint64_t DmaApiStats::*m) {
+    return over_units([m](const DmaApi& a) { return a.stats().*m; });
+  };
+  const auto fqsum = [&](uint64_t FlushQueueStats::*m) {
+    return over_units([m](const DmaApi& a) { return a.flush_queue().stats().*m; });
   };
   stats.formula(n + ".maps", "DMA-API maps (identity included)", "Count", sum(&DmaApiStats::maps));
   stats.formula(n + ".map_failures", "DMA-API maps that failed (IOVA or table pages exhausted)", "Count",
@@ -455,8 +454,9 @@ void HostDriver::enable_interrupt_remapping(Unit& u) {
   if (read_reg(u, reg::kGsts, 4) & reg::kGstsCfis) global_command(u, reg::kGcmdCfi, false, reg::kGstsCfis, "CFIS");
 }
 
-void HostDriver::write_context(Unit& u, const Bdf& dev, DomainId d) {
+void HostDriver::write_context(Unit& u, const DriverEndpointInfo& ep, DomainId d) {
   DmaApi& api = *u.api;
+  const Bdf& dev = ep.bdf;
   const DomainType type = api.domain_type(d);
   if (type == DomainType::Identity && !u.f.pt)
     throw InputError(fmt::format("host driver: {} is in an identity (pass-through) domain, but {} has no "
@@ -479,9 +479,7 @@ void HostDriver::write_context(Unit& u, const Bdf& dev, DomainId d) {
     // VT-d 9.3: with TT = 10 AW must give the largest AGAW the hardware
     // supports (Linux: context_set_address_width(context, iommu->msagaw)).
     if (ce.tt == kTtPassThrough) ce.aw = static_cast<uint8_t>(domain_levels(u.f) - 2);
-    const bool ats = u.f.dt && ce.tt == kTtUntranslatedOnly &&
-                     std::any_of(endpoints_.begin(), endpoints_.end(),
-                                 [&](const DriverEndpointInfo& e) { return e.bdf == dev && e.ats; });
+    const bool ats = u.f.dt && ce.tt == kTtUntranslatedOnly && ep.ats;
     if (ats) {
       ce.tt = kTtDeviceTlb;
       u.ats_devices[ce.did].push_back(dev);
@@ -582,7 +580,7 @@ void HostDriver::attach_devices(Unit& u, std::size_t index) {
       perform(u, api.map_direct(dom, r.base, r.limit - r.base + 1));
     }
     for (const FixedMap& m : cfg.maps) perform(u, api.map_fixed(dom, m.iova, m.pa, m.size, m.perm));
-    write_context(u, ep.bdf, dom);
+    write_context(u, ep, dom);
   }
   if (u.f.cm) {
     // A caching-mode unit may cache not-present entries: invalidate what
@@ -821,7 +819,7 @@ void HostDriver::move_device(const DriverEvent& ev) {
   } catch (const std::logic_error& e) {
     throw InputError(fmt::format("host.driver.events: moving '{}': {}", ev.device, e.what()));
   }
-  write_context(u, dev, nd);
+  write_context(u, *ep, nd);
   ++moves_;
 }
 

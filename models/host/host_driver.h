@@ -178,7 +178,7 @@ class HostDriver : public sc_core::sc_module {
   void flush_all_caches(Unit& u);
   void enable_interrupt_remapping(Unit& u);
   void attach_devices(Unit& u, std::size_t index);
-  void write_context(Unit& u, const Bdf& dev, DomainId d);
+  void write_context(Unit& u, const DriverEndpointInfo& ep, DomainId d);
   void setup_irtes(Unit& u, const DriverEndpointInfo& ep);
 
   HostDriverParams p_;
