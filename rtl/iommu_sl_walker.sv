@@ -3,7 +3,7 @@
 //
 // It implements, bit for bit, the rules of the TLM reference walker
 // (models/iommu/sl_walker.h, walk_second_level) and its reserved-bit masks
-// (models/iommu/sl_pte.h, sl_reserved_mask); see docs/models/rtl-walker.md for
+// (models/vtd/sl_pte.h, sl_reserved_mask); see docs/models/rtl-walker.md for
 // the ports, states, cycles per state and the cosimulation around it.
 //
 // NUM_WALKS walk contexts run independently; each has at most one memory read

@@ -40,7 +40,7 @@
 #include "host/flush_queue.h"
 #include "host/iova_allocator.h"
 #include "host/table_page_pool.h"
-#include "iommu/context_entry.h"
+#include "vtd/context_entry.h"
 
 namespace iommusim {
 

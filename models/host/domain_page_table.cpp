@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "iommu/sl_pte.h"
+#include "vtd/sl_pte.h"
 
 namespace iommusim {
 

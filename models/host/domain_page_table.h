@@ -1,5 +1,5 @@
 // A domain's second-level page table as the host driver builds and edits it
-// (VT-d 9.8 entries, encoded and decoded by iommu/sl_pte.h), following
+// (VT-d 9.8 entries, encoded and decoded by vtd/sl_pte.h), following
 // Linux's intel-iommu: __domain_mapping() for map, domain_unmap() /
 // dma_pte_clear_level() for unmap (drivers/iommu/intel/iommu.c).
 //

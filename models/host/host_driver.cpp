@@ -9,13 +9,13 @@
 #include "common/error.h"
 #include "common/msi_message.h"
 #include "common/sc_time_conv.h"
-#include "iommu/context_entry.h"
+#include "vtd/context_entry.h"
 #include "iommu/interrupt_remap.h"
-#include "iommu/irte.h"
-#include "iommu/pasid_entry.h"
-#include "iommu/registers.h"
-#include "iommu/root_entry.h"
-#include "iommu/sm_context_entry.h"
+#include "vtd/irte.h"
+#include "vtd/pasid_entry.h"
+#include "vtd/registers.h"
+#include "vtd/root_entry.h"
+#include "vtd/sm_context_entry.h"
 
 namespace iommusim {
 

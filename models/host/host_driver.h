@@ -75,8 +75,8 @@
 #include "host/dma_api.h"
 #include "host/host_bus.h"
 #include "host/host_driver_params.h"
-#include "iommu/cap_ecap.h"
-#include "iommu/qi_descriptor.h"
+#include "vtd/cap_ecap.h"
+#include "vtd/qi_descriptor.h"
 #include "trace/trace_record.h"
 
 namespace iommusim {

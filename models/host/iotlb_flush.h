@@ -11,7 +11,7 @@
 #include <cstdint>
 
 #include "common/types.h"
-#include "iommu/qi_descriptor.h"
+#include "vtd/qi_descriptor.h"
 
 namespace iommusim {
 

@@ -8,7 +8,7 @@
 
 #include "common/cache_params.h"
 #include "common/set_assoc_cache.h"
-#include "iommu/context_entry.h"
+#include "vtd/context_entry.h"
 
 namespace iommusim {
 

@@ -1,6 +1,6 @@
 #include "iommu/fl_walker.h"
 
-#include "iommu/root_entry.h"
+#include "vtd/root_entry.h"
 
 namespace iommusim {
 

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "common/types.h"
-#include "iommu/fault_reason.h"
-#include "iommu/fl_pte.h"
+#include "vtd/fault_reason.h"
+#include "vtd/fl_pte.h"
 #include "iommu/sl_walker.h"
 #include "iommu/table_reader.h"
 

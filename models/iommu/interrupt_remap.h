@@ -22,8 +22,8 @@
 #include <vector>
 
 #include "common/types.h"
-#include "iommu/fault_reason.h"
-#include "iommu/irte.h"
+#include "vtd/fault_reason.h"
+#include "vtd/irte.h"
 #include "iommu/register_file.h"
 #include "iommu/table_reader.h"
 

@@ -4,8 +4,8 @@
 
 #include <fmt/format.h>
 
-#include "iommu/root_entry.h"
-#include "iommu/sl_pte.h"
+#include "vtd/root_entry.h"
+#include "vtd/sl_pte.h"
 
 namespace iommusim {
 

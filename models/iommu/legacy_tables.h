@@ -13,7 +13,7 @@
 #include <map>
 
 #include "common/types.h"
-#include "iommu/context_entry.h"
+#include "vtd/context_entry.h"
 
 namespace iommusim {
 

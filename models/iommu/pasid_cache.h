@@ -14,7 +14,7 @@
 
 #include "common/cache_params.h"
 #include "common/set_assoc_cache.h"
-#include "iommu/pasid_entry.h"
+#include "vtd/pasid_entry.h"
 
 namespace iommusim {
 

@@ -2,7 +2,7 @@
 // spells them; field positions in registers.h).
 #include "iommu/register_file.h"
 
-#include "iommu/registers.h"
+#include "vtd/registers.h"
 
 namespace iommusim {
 

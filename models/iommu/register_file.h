@@ -21,14 +21,10 @@
 #include <vector>
 
 #include "common/types.h"
-#include "iommu/cap_ecap.h"
+#include "vtd/cap_ecap.h"
+#include "vtd/invalidation_granularity.h"
 
 namespace iommusim {
-
-// CCMD.CIRG / CAIG encodings.
-enum class ContextGranularity : uint8_t { Reserved = 0, Global = 1, Domain = 2, Device = 3 };
-// IOTLB_REG.IIRG / IAIG encodings.
-enum class IotlbGranularity : uint8_t { Reserved = 0, Global = 1, Domain = 2, Page = 3 };
 
 struct ContextInvalidation {
   ContextGranularity granularity = ContextGranularity::Global;

@@ -38,20 +38,20 @@
 #include "common/pcie_attr.h"
 #include "common/stats.h"
 #include "iommu/context_cache.h"
-#include "iommu/fault_reason.h"
+#include "vtd/fault_reason.h"
 #include "iommu/interrupt_entry_cache.h"
 #include "iommu/interrupt_remap.h"
 #include "iommu/iotlb.h"
 #include "iommu/paging_structure_cache.h"
 #include "iommu/pasid_cache.h"
-#include "iommu/qi_descriptor.h"
+#include "vtd/qi_descriptor.h"
 #include "iommu/register_file.h"
 #include "iommu/rtl_walker.h"
 #include "iommu/walk_cosim.h"
 #include "iommu/sl_walker.h"
 #include "iommu/timed_table_reader.h"
 #include "iommu/unit_params.h"
-#include "pcie/tag_pool.h"
+#include "common/slot_pool.h"
 
 namespace iommusim {
 
@@ -217,7 +217,7 @@ class RemappingUnit : public sc_core::sc_module {
   Iotlb iotlb_;
   PagingStructureCache psc_;
   PagingStructureCache fl_psc_;
-  TagPool walkers_;
+  SlotPool walkers_;
 
   Counter& translations_;
   Counter& bypassed_;

@@ -20,7 +20,7 @@
 #include "common/msi_message.h"
 #include "common/pcie_attr.h"
 #include "common/sc_time_conv.h"
-#include "iommu/registers.h"
+#include "vtd/registers.h"
 #include "iommu/remapping_unit.h"
 #include "iommu/timed_table_reader.h"
 

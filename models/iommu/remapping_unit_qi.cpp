@@ -18,7 +18,7 @@
 
 #include "common/sc_time_conv.h"
 #include "common/pcie_attr.h"
-#include "iommu/registers.h"
+#include "vtd/registers.h"
 #include "iommu/remapping_unit.h"
 #include "iommu/timed_table_reader.h"
 

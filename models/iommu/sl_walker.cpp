@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "iommu/root_entry.h"
+#include "vtd/root_entry.h"
 
 namespace iommusim {
 

@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "common/types.h"
-#include "iommu/fault_reason.h"
-#include "iommu/sl_pte.h"
+#include "vtd/fault_reason.h"
+#include "vtd/sl_pte.h"
 #include "iommu/table_reader.h"
 
 namespace iommusim {

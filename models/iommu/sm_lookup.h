@@ -9,11 +9,11 @@
 #include <vector>
 
 #include "common/types.h"
-#include "iommu/context_entry.h"
-#include "iommu/fault_reason.h"
-#include "iommu/pasid_entry.h"
-#include "iommu/root_entry.h"
-#include "iommu/sm_context_entry.h"
+#include "vtd/context_entry.h"
+#include "vtd/fault_reason.h"
+#include "vtd/pasid_entry.h"
+#include "vtd/root_entry.h"
+#include "vtd/sm_context_entry.h"
 #include "iommu/table_reader.h"
 
 namespace iommusim {

@@ -13,7 +13,7 @@
 #include "common/cache_params.h"
 #include "common/config.h"
 #include "common/types.h"
-#include "iommu/cap_ecap.h"
+#include "vtd/cap_ecap.h"
 #include "iommu/iotlb.h"
 
 namespace iommusim {

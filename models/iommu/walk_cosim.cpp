@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "iommu/fault_reason.h"
+#include "vtd/fault_reason.h"
 
 namespace iommusim {
 

@@ -214,7 +214,7 @@ void Endpoint::ats_invalidate(tlm::tlm_generic_payload& trans, sc_core::sc_time&
 }
 
 Endpoint::TlpResult Endpoint::issue_tlp(Tick t, const DmaRequest& req, const TlpChunk& c, PcieAttr& attr) {
-  TagPool& pool = req.write ? posted_ : tags_;
+  SlotPool& pool = req.write ? posted_ : tags_;
   const Tick ready = pool.acquire(t);
   tag_wait_ += ready - t;
   clock_.advance_to(ready);

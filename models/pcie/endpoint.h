@@ -2,7 +2,7 @@
 //
 // One SC_THREAD issues the engine's requests in order (DESIGN.md, "Timing"):
 // each DMA is split into TLPs (tlp_split.h); a read TLP waits for a free tag, a
-// write TLP for a posted credit (tag_pool.h); TLPs leave at most one per
+// write TLP for a posted credit (common/slot_pool.h); TLPs leave at most one per
 // `issue_cycles` of the endpoint clock. The thread learns each TLP's completion
 // time from the annotated delay of b_transport and keeps going, so up to `tags`
 // reads are in flight from a single thread. A DMA is done when its last TLP
@@ -44,11 +44,11 @@
 #include "common/stats.h"
 #include "iommu/iotlb.h"
 #include "mem/backing_store.h"
-#include "pcie/ats.h"
+#include "vtd/ats_completion.h"
 #include "pcie/dma_source.h"
 #include "pcie/dma_totals.h"
 #include "pcie/link.h"
-#include "pcie/tag_pool.h"
+#include "common/slot_pool.h"
 #include "pcie/tlp_split.h"
 #include "trace/txn_log.h"
 
@@ -155,8 +155,8 @@ class Endpoint : public sc_core::sc_module {
   std::unique_ptr<DmaSource> source_;
   std::map<std::pair<Addr, std::uint32_t>, std::pair<Addr, std::uint32_t>> msi_map_;
   StartGate* gate_ = nullptr;
-  TagPool tags_;
-  TagPool posted_;
+  SlotPool tags_;
+  SlotPool posted_;
   Tick issue_gap_ps_;
   std::vector<unsigned char> buffer_;
   std::unique_ptr<Iotlb> devtlb_;

@@ -8,7 +8,7 @@
 
 #include "common/config.h"
 #include "common/error.h"
-#include "iommu/context_entry.h"
+#include "vtd/context_entry.h"
 #include "iommu/legacy_tables.h"
 
 namespace iommusim {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "iommu/rtl_walker.h"
-#include "iommu/sl_pte.h"
+#include "vtd/sl_pte.h"
 #include "iommu/sl_walker.h"
 #include "iommu/table_reader.h"
 #include "iommu/walk_cosim.h"

@@ -5,7 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "cosim_util.h"
-#include "iommu/fault_reason.h"
+#include "vtd/fault_reason.h"
 
 using namespace iommusim;
 using namespace iommusim::test;

@@ -10,7 +10,7 @@
 #include <fmt/format.h>
 
 #include "cosim_util.h"
-#include "iommu/fault_reason.h"
+#include "vtd/fault_reason.h"
 
 using namespace iommusim;
 using namespace iommusim::test;

@@ -22,7 +22,7 @@
 #include "fuzz_check.h"
 #include "fuzz_memory.h"
 #include "iommu/fl_walker.h"
-#include "iommu/root_entry.h"
+#include "vtd/root_entry.h"
 
 using namespace iommusim;
 using iommusim_fuzz::FuzzMemory;

@@ -12,7 +12,7 @@
 #include <cstdint>
 
 #include "fuzz_check.h"
-#include "iommu/irte.h"
+#include "vtd/irte.h"
 
 using namespace iommusim;
 

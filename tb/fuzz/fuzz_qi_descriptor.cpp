@@ -16,7 +16,7 @@
 #include <memory>
 
 #include "fuzz_check.h"
-#include "iommu/qi_descriptor.h"
+#include "vtd/qi_descriptor.h"
 
 using namespace iommusim;
 

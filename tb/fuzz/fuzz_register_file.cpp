@@ -27,7 +27,7 @@
 #include "common/error.h"
 #include "fuzz_check.h"
 #include "iommu/register_file.h"
-#include "iommu/registers.h"
+#include "vtd/registers.h"
 
 using namespace iommusim;
 namespace reg = iommusim::reg;

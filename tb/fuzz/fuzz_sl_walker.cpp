@@ -24,7 +24,7 @@
 
 #include "fuzz_check.h"
 #include "fuzz_memory.h"
-#include "iommu/root_entry.h"
+#include "vtd/root_entry.h"
 #include "iommu/sl_walker.h"
 
 using namespace iommusim;

@@ -19,7 +19,7 @@
 #include "common/sc_time_conv.h"
 #include "common/stats.h"
 #include "iommu/legacy_tables.h"
-#include "iommu/registers.h"
+#include "vtd/registers.h"
 #include "iommu/remapping_unit.h"
 #include "mem/memory_controller.h"
 

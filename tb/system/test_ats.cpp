@@ -6,7 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "iommu_bench.h"
-#include "pcie/ats.h"
+#include "vtd/ats_completion.h"
 
 using namespace iommusim;
 using namespace iommusim::bench;

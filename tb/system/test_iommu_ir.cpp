@@ -11,8 +11,8 @@
 #include <catch2/catch.hpp>
 
 #include "iommu/interrupt_remap.h"
-#include "iommu/irte.h"
-#include "iommu/qi_descriptor.h"
+#include "vtd/irte.h"
+#include "vtd/qi_descriptor.h"
 #include "iommu_bench.h"
 
 using namespace iommusim;

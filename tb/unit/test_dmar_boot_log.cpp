@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "common/error.h"
-#include "iommu/cap_ecap.h"
+#include "vtd/cap_ecap.h"
 #include "platform/dmar_boot_log.h"
 #include "temp_dir.h"
 

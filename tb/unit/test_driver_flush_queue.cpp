@@ -7,7 +7,7 @@
 
 #include "host/flush_queue.h"
 #include "host/iotlb_flush.h"
-#include "iommu/qi_descriptor.h"
+#include "vtd/qi_descriptor.h"
 
 using namespace iommusim;
 

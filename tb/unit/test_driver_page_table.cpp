@@ -9,7 +9,7 @@
 
 #include "host/domain_page_table.h"
 #include "host/table_page_pool.h"
-#include "iommu/sl_pte.h"
+#include "vtd/sl_pte.h"
 #include "iommu/sl_walker.h"
 #include "iommu/table_reader.h"
 

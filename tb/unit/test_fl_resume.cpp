@@ -4,8 +4,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "iommu/fault_reason.h"
-#include "iommu/fl_pte.h"
+#include "vtd/fault_reason.h"
+#include "vtd/fl_pte.h"
 #include "iommu/fl_walker.h"
 
 using namespace iommusim;

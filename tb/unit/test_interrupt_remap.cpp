@@ -9,7 +9,7 @@
 #include <set>
 
 #include "iommu/interrupt_remap.h"
-#include "iommu/irte.h"
+#include "vtd/irte.h"
 #include "iommu/table_reader.h"
 
 using namespace iommusim;

@@ -1,4 +1,4 @@
-// Unit tests for the remapping unit's register file (models/iommu/registers.h,
+// Unit tests for the remapping unit's register file (models/vtd/registers.h,
 // cap_ecap.h, register_file.h): CAP/ECAP encode/decode against a real server's
 // values, access rules, GCMD/GSTS, CCMD and IOTLB commands, primary fault
 // logging and the fault-event interrupt.
@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "common/error.h"
-#include "iommu/cap_ecap.h"
+#include "vtd/cap_ecap.h"
 #include "iommu/register_file.h"
-#include "iommu/registers.h"
+#include "vtd/registers.h"
 
 using namespace iommusim;
 namespace r = iommusim::reg;

@@ -10,13 +10,13 @@
 #include <set>
 #include <vector>
 
-#include "iommu/fault_reason.h"
-#include "iommu/fl_pte.h"
+#include "vtd/fault_reason.h"
+#include "vtd/fl_pte.h"
 #include "iommu/fl_walker.h"
-#include "iommu/pasid_entry.h"
-#include "iommu/sl_pte.h"
+#include "vtd/pasid_entry.h"
+#include "vtd/sl_pte.h"
 #include "iommu/sl_walker.h"
-#include "iommu/sm_context_entry.h"
+#include "vtd/sm_context_entry.h"
 #include "iommu/sm_lookup.h"
 #include "iommu/table_reader.h"
 

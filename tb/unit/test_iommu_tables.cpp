@@ -7,11 +7,11 @@
 #include <map>
 #include <set>
 
-#include "iommu/context_entry.h"
+#include "vtd/context_entry.h"
 #include "iommu/context_lookup.h"
-#include "iommu/fault_reason.h"
-#include "iommu/root_entry.h"
-#include "iommu/sl_pte.h"
+#include "vtd/fault_reason.h"
+#include "vtd/root_entry.h"
+#include "vtd/sl_pte.h"
 #include "iommu/table_reader.h"
 
 using namespace iommusim;

@@ -6,8 +6,8 @@
 #include <set>
 #include <tuple>
 
-#include "iommu/fault_reason.h"
-#include "iommu/sl_pte.h"
+#include "vtd/fault_reason.h"
+#include "vtd/sl_pte.h"
 #include "iommu/sl_walker.h"
 #include "iommu/table_reader.h"
 

@@ -1,5 +1,5 @@
 // Unit tests for the plain-C++ PCIe logic: TLP splitting (tlp_split.h), the
-// outstanding-tag pool (tag_pool.h) and DMA sources (dma_source.h).
+// outstanding-tag pool (common/slot_pool.h) and DMA sources (dma_source.h).
 #include <catch2/catch.hpp>
 
 #include <cstdint>
@@ -11,7 +11,7 @@
 #include "common/config.h"
 #include "common/error.h"
 #include "pcie/dma_source.h"
-#include "pcie/tag_pool.h"
+#include "common/slot_pool.h"
 #include "pcie/tlp_split.h"
 #include "trace/trace_record.h"
 
@@ -153,10 +153,10 @@ TEST_CASE("pcie: split_request random property test", "[unit][pcie]") {
   }
 }
 
-// ------------------------------------------------------------------ TagPool
+// ------------------------------------------------------------------ SlotPool
 
-TEST_CASE("pcie: TagPool free tags are granted at the asking time", "[unit][pcie]") {
-  TagPool pool(2);
+TEST_CASE("pcie: SlotPool free tags are granted at the asking time", "[unit][pcie]") {
+  SlotPool pool(2);
   CHECK(pool.capacity() == 2);
   CHECK(pool.in_use() == 0);
   CHECK(pool.acquire(0) == 0);
@@ -167,8 +167,8 @@ TEST_CASE("pcie: TagPool free tags are granted at the asking time", "[unit][pcie
   CHECK(pool.in_use() == 2);
 }
 
-TEST_CASE("pcie: TagPool full pool waits for the earliest completion", "[unit][pcie]") {
-  TagPool pool(2);
+TEST_CASE("pcie: SlotPool full pool waits for the earliest completion", "[unit][pcie]") {
+  SlotPool pool(2);
   CHECK(pool.acquire(0) == 0);
   pool.occupy_until(100);
   CHECK(pool.acquire(0) == 0);
@@ -197,8 +197,8 @@ TEST_CASE("pcie: TagPool full pool waits for the earliest completion", "[unit][p
   CHECK(pool.in_use() == 1);
 }
 
-TEST_CASE("pcie: TagPool single tag serialises requests", "[unit][pcie]") {
-  TagPool pool(1);
+TEST_CASE("pcie: SlotPool single tag serialises requests", "[unit][pcie]") {
+  SlotPool pool(1);
   Tick t = 0;
   std::vector<Tick> issued;
   for (int i = 0; i < 5; ++i) {
@@ -209,10 +209,10 @@ TEST_CASE("pcie: TagPool single tag serialises requests", "[unit][pcie]") {
   CHECK(issued == std::vector<Tick>{0, 30, 60, 90, 120});
 }
 
-TEST_CASE("pcie: TagPool issue times of a stream with capacity 4", "[unit][pcie]") {
+TEST_CASE("pcie: SlotPool issue times of a stream with capacity 4", "[unit][pcie]") {
   // Requests wanted every 10 ps, each outstanding 100 ps, 4 tags: the first 4
   // go at once, then each waits for the completion 4 earlier.
-  TagPool pool(4);
+  SlotPool pool(4);
   std::vector<Tick> issued;
   for (Tick i = 0; i < 10; ++i) {
     const Tick t = pool.acquire(i * 10);

@@ -8,8 +8,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "iommu/cap_ecap.h"
-#include "iommu/qi_descriptor.h"
+#include "vtd/cap_ecap.h"
+#include "vtd/qi_descriptor.h"
 
 using namespace iommusim;
 

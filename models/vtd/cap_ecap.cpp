@@ -2,14 +2,14 @@
 // 11.4.2, 11.4.3; bit positions cross-checked against Linux
 // drivers/iommu/intel/iommu.h cap_* / ecap_* macros and Intel processor
 // datasheets' CAP_REG/ECAP_REG tables).
-#include "iommu/cap_ecap.h"
+#include "vtd/cap_ecap.h"
 
 #include <algorithm>
 
 #include <fmt/format.h>
 
 #include "common/error.h"
-#include "iommu/registers.h"
+#include "vtd/registers.h"
 
 namespace iommusim {
 

@@ -44,7 +44,7 @@
 #include <cstdint>
 
 #include "common/types.h"
-#include "iommu/root_entry.h"
+#include "vtd/root_entry.h"
 
 namespace iommusim {
 

@@ -1,4 +1,4 @@
-#include "pcie/ats.h"
+#include "vtd/ats_completion.h"
 
 namespace iommusim {
 

@@ -1,6 +1,6 @@
-#include "iommu/irte.h"
+#include "vtd/irte.h"
 
-#include "iommu/root_entry.h"
+#include "vtd/root_entry.h"
 
 namespace iommusim {
 

@@ -1,6 +1,6 @@
-#include "iommu/context_entry.h"
+#include "vtd/context_entry.h"
 
-#include "iommu/root_entry.h"
+#include "vtd/root_entry.h"
 
 namespace iommusim {
 

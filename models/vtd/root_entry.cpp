@@ -1,4 +1,4 @@
-#include "iommu/root_entry.h"
+#include "vtd/root_entry.h"
 
 namespace iommusim {
 

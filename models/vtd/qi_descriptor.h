@@ -68,7 +68,7 @@
 #include <cstdint>
 
 #include "common/types.h"
-#include "iommu/register_file.h"  // ContextGranularity, IotlbGranularity
+#include "vtd/invalidation_granularity.h"
 
 namespace iommusim {
 

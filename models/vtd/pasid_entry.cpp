@@ -1,6 +1,6 @@
-#include "iommu/pasid_entry.h"
+#include "vtd/pasid_entry.h"
 
-#include "iommu/root_entry.h"
+#include "vtd/root_entry.h"
 
 namespace iommusim {
 

@@ -1,6 +1,6 @@
-#include "iommu/sl_pte.h"
+#include "vtd/sl_pte.h"
 
-#include "iommu/root_entry.h"
+#include "vtd/root_entry.h"
 
 namespace iommusim {
 

@@ -1,6 +1,6 @@
-#include "iommu/fl_pte.h"
+#include "vtd/fl_pte.h"
 
-#include "iommu/root_entry.h"
+#include "vtd/root_entry.h"
 
 namespace iommusim {
 

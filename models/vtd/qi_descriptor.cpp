@@ -1,8 +1,8 @@
 // Queued-invalidation descriptor decoder/encoders (VT-d 6.5.2). Layouts and
 // the rules applied are in qi_descriptor.h.
-#include "iommu/qi_descriptor.h"
+#include "vtd/qi_descriptor.h"
 
-#include "iommu/cap_ecap.h"
+#include "vtd/cap_ecap.h"
 
 namespace iommusim {
 
