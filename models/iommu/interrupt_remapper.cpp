@@ -1,28 +1,10 @@
-// The remapping unit's interrupt-remapping path (VT-d 4.x chapter 5): interrupt
-// requests (4-byte writes to 0xFEEx_xxxx that the root complex routes to
-// msi_in) are checked and translated by remap_msi() (interrupt_remap.h, the one
-// decoder of requests and IRTEs); this file adds the interrupt entry cache,
-// timing, posting, delivery and fault recording.
-//
-// Timing of a request arriving at T with GSTS.IRES = 1, in unit cycles:
-//   compatibility format: T + ir_cycles, then passed on (CFIS = 1, EIME = 0)
-//     or blocked (0x25);
-//   remappable format: T + ir_cycles + IEC latency; on an IEC miss the IRTE
-//     (16 bytes) is read through `mem` (the memory controller's latency); an
-//     entry being filled is visible with its fill time;
-//   posted format: then a locked read-modify-write of the 64-byte posted-
-//     interrupt descriptor through `mem` (one read, one write), then the
-//     notification event, if due;
-//   the interrupt (or fault) takes effect at the resulting time.
-// With IRES = 0 every request is passed on at once, as before remapping is on.
-#include <fmt/format.h>
+#include "iommu/interrupt_remapper.h"
+
+#include <algorithm>
+#include <array>
 
 #include "common/msi_message.h"
-#include "common/pcie_attr.h"
-#include "common/sc_time_conv.h"
 #include "vtd/registers.h"
-#include "iommu/remapping_unit.h"
-#include "iommu/timed_table_reader.h"
 
 namespace iommusim {
 
@@ -30,10 +12,9 @@ namespace {
 
 // The IRTE reads of remap_msi(): through the interrupt entry cache, and on a
 // miss as one timed 16-byte read through the unit's memory port.
-template <class Socket>
 class IrteReader : public TableReader {
  public:
-  IrteReader(InterruptEntryCache& iec, Socket& mem, Addr table, Tick t, Tick lookup_ps)
+  IrteReader(InterruptEntryCache& iec, UnitPort& mem, Addr table, Tick t, Tick lookup_ps)
       : iec_(iec), mem_(mem), table_(table), time_(t), lookup_ps_(lookup_ps) {}
 
   std::uint64_t read_qword(Addr pa) override {
@@ -53,7 +34,7 @@ class IrteReader : public TableReader {
       if (n > 1) q[1] = e->hi;
       return true;
     }
-    TimedTableReader<Socket> r(mem_, time_);
+    UnitReader r(mem_, time_);
     const bool ok = r.try_read_entry(pa, q, n);
     time_ = r.time();
     fetched_ = ok;
@@ -71,7 +52,7 @@ class IrteReader : public TableReader {
 
  private:
   InterruptEntryCache& iec_;
-  Socket& mem_;
+  UnitPort& mem_;
   Addr table_;
   Tick time_;
   Tick lookup_ps_;
@@ -82,14 +63,41 @@ class IrteReader : public TableReader {
 
 }  // namespace
 
-void RemappingUnit::msi(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+InterruptRemapper::InterruptRemapper(const RemappingUnitParams& p, const RegisterFile& regs, UnitPort& mem,
+                                     UnitPort& irq, FaultRecorder& faults, InterruptRemapStats& stats,
+                                     InvalidationStats& inv, std::uint64_t seed)
+    : p_(p),
+      regs_(regs),
+      mem_(mem),
+      irq_(irq),
+      faults_(faults),
+      stats_(stats),
+      inv_(inv),
+      cycle_ps_(period_from_mhz(p.clock_mhz)),
+      iec_(p.iec, seed) {}
+
+std::size_t InterruptRemapper::invalidate_global() {
+  ++stats_.iec_invalidations;
+  std::size_t examined = 0;
+  inv_.entries_invalidated += iec_.invalidate_global(&examined);
+  return examined;
+}
+
+std::size_t InterruptRemapper::invalidate_index(std::uint16_t iidx, unsigned im) {
+  ++stats_.iec_invalidations;
+  std::size_t examined = 0;
+  inv_.entries_invalidated += iec_.invalidate_index(iidx, im, &examined);
+  return examined;
+}
+
+void InterruptRemapper::request(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
   PcieAttr* attr = trans.get_extension<PcieAttr>();
-  if (!regfile_.interrupt_remapping_enabled()) {
-    ++msis_forwarded_;
-    irq_out->b_transport(trans, delay);
+  if (!regs_.interrupt_remapping_enabled()) {
+    ++stats_.forwarded;
+    irq_->b_transport(trans, delay);
     return;
   }
-  ++*ir_.requests;
+  ++stats_.requests;
   const Tick arrival = now_tick() + to_tick(delay);
   Tick t = arrival + cycle_ps_ * p_.ir_cycles;
 
@@ -100,22 +108,22 @@ void RemappingUnit::msi(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay
   for (unsigned i = 0; i < 4 && i < len; ++i) req.data |= std::uint32_t(d[i]) << (8 * i);
   req.sid = attr ? attr->requester.rid() : 0;
 
-  const InterruptRemapTablePointer irta = regfile_.interrupt_remap_table().value_or(InterruptRemapTablePointer{});
+  const InterruptRemapTablePointer irta = regs_.interrupt_remap_table().value_or(InterruptRemapTablePointer{});
   RemapOutcome o;
-  IrteReader<decltype(mem)> reader(iec_, mem, irta.address, t, cycle_ps_ * p_.iec.latency_cycles);
+  IrteReader reader(iec_, mem_, irta.address, t, cycle_ps_ * p_.iec.latency_cycles);
   if (!trans.is_write() || len != 4 || trans.get_byte_enable_ptr()) {
     // An interrupt request is a DWORD write (5.1.1); anything else in the
     // window is malformed.
     o.kind = RemapOutcome::Kind::Blocked;
     o.fault = FaultReason::kIrRequestReserved;
   } else {
-    o = remap_msi(reader, req, irta, true, regfile_.gsts() & reg::kGcmdCfi, p_.features.haw, p_.features.pi);
+    o = remap_msi(reader, req, irta, true, regs_.gsts() & reg::kGcmdCfi, p_.features.haw, p_.features.pi);
   }
   if (reader.read()) {
-    ++*ir_.iec_misses;
-    ++*ir_.irte_reads;
+    ++stats_.iec_misses;
+    ++stats_.irte_reads;
   } else if (reader.hit()) {
-    ++*ir_.iec_hits;
+    ++stats_.iec_hits;
   }
   t = std::max(t, reader.time());
   // Only usable entries are cached (present, no reserved bits set).
@@ -126,15 +134,15 @@ void RemappingUnit::msi(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay
   bool ok = true;
   switch (o.kind) {
     case RemapOutcome::Kind::Passthrough: {
-      ++*ir_.compat_passed;
+      ++stats_.compat_passed;
       sc_core::sc_time dd = to_sc_time(t - now_tick());
-      irq_out->b_transport(trans, dd);
+      irq_->b_transport(trans, dd);
       delay = dd;
-      ir_.latency->sample(t - arrival);
+      stats_.latency.sample(t - arrival);
       return;
     }
     case RemapOutcome::Kind::Remapped: {
-      ++*ir_.remapped;
+      ++stats_.remapped;
       MsiFields f;
       f.dest = o.dest;
       f.vector = static_cast<std::uint8_t>(o.vector);
@@ -146,35 +154,37 @@ void RemappingUnit::msi(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay
       break;
     }
     case RemapOutcome::Kind::Posted:
-      ++*ir_.posted;
+      ++stats_.posted;
       ok = post(o, t, attr);
-      if (!ok) record_ir_fault(FaultReason::kIrPostedDescriptorAccessError, o.fpd, req.sid, o.index, t);
+      if (!ok)
+        faults_.record_interrupt(FaultReason::kIrPostedDescriptorAccessError, o.fpd, req.sid, o.index, t, stats_);
       break;
     case RemapOutcome::Kind::Blocked:
-      record_ir_fault(o.fault, o.fpd, req.sid, o.index, t);
+      faults_.record_interrupt(o.fault, o.fpd, req.sid, o.index, t, stats_);
       ok = false;
       break;
   }
   if (!ok) {
-    ++*ir_.blocked;
-    if (attr) attr->fault_reason = static_cast<std::uint8_t>(
-                  o.kind == RemapOutcome::Kind::Posted ? FaultReason::kIrPostedDescriptorAccessError : o.fault);
+    ++stats_.blocked;
+    if (attr)
+      attr->fault_reason = static_cast<std::uint8_t>(
+          o.kind == RemapOutcome::Kind::Posted ? FaultReason::kIrPostedDescriptorAccessError : o.fault);
     trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
   } else {
     trans.set_response_status(tlm::TLM_OK_RESPONSE);
   }
-  ir_.latency->sample(t - arrival);
-  delay = to_sc_time(t > now_tick() ? t - now_tick() : 0);
+  stats_.latency.sample(t - arrival);
+  delay = from_now(t);
 }
 
-Tick RemappingUnit::deliver(const MsiFields& f, Tick t, PcieAttr* attr) {
-  return send_interrupt(MsiMessage{msi_address(f), msi_data(f)}, to_sc_time(t > now_tick() ? t - now_tick() : 0), attr);
+Tick InterruptRemapper::deliver(const MsiFields& f, Tick t, PcieAttr* attr) {
+  return send_msi(irq_, MsiMessage{msi_address(f), msi_data(f)}, from_now(t), attr);
 }
 
-bool RemappingUnit::post(const RemapOutcome& o, Tick& t, PcieAttr* attr) {
-  ++*ir_.pid_accesses;
+bool InterruptRemapper::post(const RemapOutcome& o, Tick& t, PcieAttr* attr) {
+  ++stats_.pid_updates;
   std::array<std::uint64_t, 8> desc{};
-  TimedTableReader<decltype(mem)> reader(mem, t);
+  UnitReader reader(mem_, t);
   const bool read_ok = reader.try_read_entry(o.pda, desc.data(), 8);
   t = reader.time();
   if (!read_ok) return false;
@@ -191,42 +201,20 @@ bool RemappingUnit::post(const RemapOutcome& o, Tick& t, PcieAttr* attr) {
   w.set_data_length(kPostedDescriptorBytes);
   w.set_streaming_width(kPostedDescriptorBytes);
   w.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  sc_core::sc_time d = to_sc_time(t > now_tick() ? t - now_tick() : 0);
-  mem->b_transport(w, d);
+  sc_core::sc_time d = from_now(t);
+  mem_->b_transport(w, d);
   t = now_tick() + to_tick(d);
   if (!w.is_response_ok()) return false;
 
   if (u.notify) {
-    ++*ir_.notifications;
-    const auto irta = regfile_.interrupt_remap_table().value_or(InterruptRemapTablePointer{});
+    ++stats_.notifications;
+    const auto irta = regs_.interrupt_remap_table().value_or(InterruptRemapTablePointer{});
     MsiFields f;
     f.dest = posted_notification_apic_id(u.ndst, irta.eime);
     f.vector = static_cast<std::uint8_t>(u.nv);
     t = deliver(f, t, attr);
   }
   return true;
-}
-
-void RemappingUnit::record_ir_fault(FaultReason r, bool fpd, std::uint16_t sid, std::uint32_t index, Tick t) {
-  ++reason_counter(r);
-  device_stats(sid).faults->operator++();
-  if (fpd && fault_is_qualified(r)) {
-    ++*ir_.faults_suppressed;
-    return;
-  }
-  ++*ir_.faults_recorded;
-  FaultRecord f;
-  f.sid = sid;
-  f.addr = Addr{index & 0xffffu} << 48;  // FRCD.FI[63:48] = interrupt_index (11.4.14)
-  f.reason = static_cast<std::uint8_t>(r);
-  f.write = true;  // an interrupt request is a write
-  if (regfile_.record_fault(f)) fault_event(to_sc_time(t > now_tick() ? t - now_tick() : 0));
-  if (sc_core::sc_report_handler::get_verbosity_level() >= sc_core::SC_MEDIUM)
-    SC_REPORT_INFO_VERB("/iommu/ir",
-                        fmt::format("{}: interrupt from {:04x} index {} blocked: {:#x} {}", name(), sid, index,
-                                    static_cast<unsigned>(r), fault_reason_text(r))
-                            .c_str(),
-                        sc_core::SC_MEDIUM);
 }
 
 }  // namespace iommusim
