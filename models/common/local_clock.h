@@ -1,4 +1,4 @@
-// Time-keeping of one initiator thread (DESIGN.md, "Timing").
+// Time-keeping of one initiator thread (docs/architecture.md, "Timing").
 //
 // An initiator computes when it wants to issue (its local time) and calls
 // advance_to() before issuing. With quantum 0 the thread waits until that time,

@@ -2,8 +2,9 @@
 // hierarchical names, written as stats.json (for tools) and stats.txt (gem5's
 // text layout, readable by existing gem5 parsers).
 //
-// Plain C++17, no SystemC: a model's SystemC shell registers its stats under
-// its instance name (`name() + ".hits"`), the pure-C++ logic just increments.
+// Plain C++17, no SystemC: a model's SystemC shell registers its stats through
+// a StatsGroup named by its instance name (stats_group.h), the pure-C++ logic
+// just increments.
 //
 // Determinism: every output is in name order (std::map), independent of the
 // order of registration; doubles are printed with fixed rules (see

@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "common/sc_time_conv.h"
+#include "common/stats_group.h"
 #include "host/host_driver.h"
 
 namespace iommusim {
@@ -17,10 +18,10 @@ BufferPipeline::BufferPipeline(HostDriver& driver, const Bdf& dev, const PacketB
       dev_(dev),
       pb_(pb),
       error_(error),
-      buffers_mapped_(stats.counter(name + ".buffers_mapped", "Per-packet buffers mapped for the device")),
-      batches_(stats.counter(name + ".batches", "Completion batches the driver handled (one per interrupt)")),
-      device_waits_(stats.counter(name + ".device_waits", "Times the device waited for a buffer to be mapped")),
-      device_wait_ns_(stats.average(name + ".device_wait_ns", "Time the device waited for a mapped buffer", "ns")) {
+      buffers_mapped_(StatsGroup(stats, name).counter("buffers_mapped", "Per-packet buffers mapped for the device")),
+      batches_(StatsGroup(stats, name).counter("batches", "Completion batches the driver handled (one per interrupt)")),
+      device_waits_(StatsGroup(stats, name).counter("device_waits", "Times the device waited for a buffer to be mapped")),
+      device_wait_ns_(StatsGroup(stats, name).average("device_wait_ns", "Time the device waited for a mapped buffer", "ns")) {
   pb_.depth = std::max(1u, pb_.depth);
   pb_.batch = std::clamp(pb_.batch, 1u, pb_.depth);
   pb_.pool_buffers = std::max(1u, pb_.pool_buffers);

@@ -107,36 +107,7 @@ HostDriver::HostDriver(sc_core::sc_module_name name, const HostDriverSetup& setu
       endpoints_(setup.endpoints),
       rmrrs_(setup.rmrrs),
       program_msi_(setup.program_msi),
-      pte_writes_(stats.counter(std::string(this->name()) + ".pte_writes", "Page-table entry stores")),
-      table_writes_(stats.counter(std::string(this->name()) + ".table_writes",
-                                  "Stores to root, context, PASID and interrupt remapping tables")),
-      descriptors_(stats.counter(std::string(this->name()) + ".descriptors",
-                                 "Invalidation descriptors written (wait descriptors included)")),
-      submissions_(stats.counter(std::string(this->name()) + ".submissions",
-                                 "Invalidation-queue submissions (each ends with a wait the CPU polls)")),
-      polls_(stats.counter(std::string(this->name()) + ".polls", "Status-word and GSTS polls")),
-      reg_reads_(stats.counter(std::string(this->name()) + ".reg_reads", "Register reads")),
-      reg_writes_(stats.counter(std::string(this->name()) + ".reg_writes", "Register writes")),
-      trace_maps_(stats.counter(std::string(this->name()) + ".trace_maps", "Trace map records performed")),
-      trace_unmaps_(stats.counter(std::string(this->name()) + ".trace_unmaps", "Trace unmap records performed")),
-      refused_(stats.counter(std::string(this->name()) + ".refused", "Map/unmap requests the driver refused")),
-      irtes_(stats.counter(std::string(this->name()) + ".irtes", "Interrupt remapping table entries written")),
-      timer_flushes_(stats.counter(std::string(this->name()) + ".timer_flushes",
-                                   "Flush-queue timer expiries handled")),
-      ats_enabled_(stats.counter(std::string(this->name()) + ".ats_enabled",
-                                 "Devices whose context entry enables ATS (TT = 01)")),
-      ice_cleared_(stats.counter(std::string(this->name()) + ".ice_cleared",
-                                 "Invalidation completion errors (FSTS.ICE) the driver cleared while waiting")),
-      lock_wait_ns_(stats.average(std::string(this->name()) + ".lock_wait_ns",
-                                  "Time a map, unmap or flush waited for the unit's driver lock", "ns")),
-      moves_(stats.counter(std::string(this->name()) + ".domain_moves",
-                           "Devices moved to another domain during the run (host.driver.events)")),
-      wait_ns_(stats.average(std::string(this->name()) + ".wait_ns",
-                             "Time from submitting invalidations to seeing their wait complete", "ns")),
-      map_ns_(stats.average(std::string(this->name()) + ".map_ns",
-                            "Time per DMA-API map (CPU cost, stores, invalidation waits)", "ns")),
-      unmap_ns_(stats.average(std::string(this->name()) + ".unmap_ns",
-                              "Time per DMA-API unmap (CPU cost, stores, invalidation waits)", "ns")) {
+      st_(StatsGroup(stats, this->name())) {
   const std::vector<DriverUnitInfo>& units = setup.units;
   if (p_.memory_bytes / kPage < 16 * std::max<std::size_t>(units.size(), 1))
     throw InputError(fmt::format("host.driver.memory.size: {:#x} bytes is too small for {} remapping units",
@@ -153,8 +124,8 @@ HostDriver::HostDriver(sc_core::sc_module_name name, const HostDriverSetup& setu
     u->op_lock = std::make_unique<sc_core::sc_mutex>();
     units_.push_back(std::move(u));
   }
-  const std::string n = this->name();
-  stats.formula(n + ".bringup_ns", "When bring-up finished (translation enabled)", "ns",
+  const StatsGroup g(stats, this->name());
+  g.formula("bringup_ns", "When bring-up finished (translation enabled)", "ns",
                 [this] { return double(bringup_done_) / double(kPsPerNs); });
   // A statistic of the logic summed over the units (`of` picks the counter).
   const auto over_units = [this](auto of) {
@@ -171,28 +142,28 @@ HostDriver::HostDriver(sc_core::sc_module_name name, const HostDriverSetup& setu
   const auto fqsum = [&](uint64_t FlushQueueStats::*m) {
     return over_units([m](const DmaApi& a) { return a.flush_queue().stats().*m; });
   };
-  stats.formula(n + ".maps", "DMA-API maps (identity included)", "Count", sum(&DmaApiStats::maps));
-  stats.formula(n + ".map_failures", "DMA-API maps that failed (IOVA or table pages exhausted)", "Count",
+  g.formula("maps", "DMA-API maps (identity included)", "Count", sum(&DmaApiStats::maps));
+  g.formula("map_failures", "DMA-API maps that failed (IOVA or table pages exhausted)", "Count",
                 sum(&DmaApiStats::map_failures));
-  stats.formula(n + ".unmaps", "DMA-API unmaps", "Count", sum(&DmaApiStats::unmaps));
-  stats.formula(n + ".fixed_maps", "Unmanaged-domain maps", "Count", sum(&DmaApiStats::fixed_maps));
-  stats.formula(n + ".fixed_unmaps", "Unmanaged-domain unmaps", "Count", sum(&DmaApiStats::fixed_unmaps));
-  stats.formula(n + ".direct_maps", "RMRR regions mapped 1:1", "Count", sum(&DmaApiStats::direct_maps));
-  stats.formula(n + ".iotlb_invalidations", "IOTLB invalidation requests of the DMA API", "Count",
+  g.formula("unmaps", "DMA-API unmaps", "Count", sum(&DmaApiStats::unmaps));
+  g.formula("fixed_maps", "Unmanaged-domain maps", "Count", sum(&DmaApiStats::fixed_maps));
+  g.formula("fixed_unmaps", "Unmanaged-domain unmaps", "Count", sum(&DmaApiStats::fixed_unmaps));
+  g.formula("direct_maps", "RMRR regions mapped 1:1", "Count", sum(&DmaApiStats::direct_maps));
+  g.formula("iotlb_invalidations", "IOTLB invalidation requests of the DMA API", "Count",
                 sum(&DmaApiStats::invalidations));
-  stats.formula(n + ".waits", "Invalidation waits of the DMA API", "Count", sum(&DmaApiStats::waits));
-  stats.formula(n + ".iova_frees", "IOVA ranges freed", "Count", sum(&DmaApiStats::iova_frees));
-  stats.formula(n + ".psi", "Page-selective IOTLB invalidations", "Count", fqsum(&FlushQueueStats::psi));
-  stats.formula(n + ".dsi", "Domain-selective IOTLB invalidations", "Count", fqsum(&FlushQueueStats::dsi));
-  stats.formula(n + ".global_invalidations", "Global IOTLB invalidations of the flush policy", "Count",
+  g.formula("waits", "Invalidation waits of the DMA API", "Count", sum(&DmaApiStats::waits));
+  g.formula("iova_frees", "IOVA ranges freed", "Count", sum(&DmaApiStats::iova_frees));
+  g.formula("psi", "Page-selective IOTLB invalidations", "Count", fqsum(&FlushQueueStats::psi));
+  g.formula("dsi", "Domain-selective IOTLB invalidations", "Count", fqsum(&FlushQueueStats::dsi));
+  g.formula("global_invalidations", "Global IOTLB invalidations of the flush policy", "Count",
                 fqsum(&FlushQueueStats::global));
-  stats.formula(n + ".lazy_flushes", "Flush-queue batch flushes (full + timeout)", "Count",
+  g.formula("lazy_flushes", "Flush-queue batch flushes (full + timeout)", "Count",
                 fqsum(&FlushQueueStats::flushes));
-  stats.formula(n + ".lazy_full_flushes", "Batch flushes caused by a full flush queue", "Count",
+  g.formula("lazy_full_flushes", "Batch flushes caused by a full flush queue", "Count",
                 fqsum(&FlushQueueStats::full_flushes));
-  stats.formula(n + ".lazy_timeout_flushes", "Batch flushes caused by the flush-queue timer", "Count",
+  g.formula("lazy_timeout_flushes", "Batch flushes caused by the flush-queue timer", "Count",
                 fqsum(&FlushQueueStats::timeout_flushes));
-  stats.formula(n + ".lazy_ranges_flushed", "Unmapped ranges freed by batch flushes", "Count",
+  g.formula("lazy_ranges_flushed", "Unmapped ranges freed by batch flushes", "Count",
                 fqsum(&FlushQueueStats::ranges_flushed));
   SC_THREAD(flush_timer);
   SC_THREAD(run_events);
@@ -211,14 +182,14 @@ uint64_t HostDriver::read_reg(Unit& u, Addr off, unsigned size) {
   uint64_t v = 0;
   if (!bus_.mmio_read(u.info.reg_base + off, size, v))
     throw InputError(fmt::format("host driver: {}: reading register {:#x} failed", u.info.name, off));
-  ++reg_reads_;
+  ++st_.reg_reads;
   return v;
 }
 
 void HostDriver::write_reg(Unit& u, Addr off, unsigned size, uint64_t v) {
   if (!bus_.mmio_write(u.info.reg_base + off, size, v))
     throw InputError(fmt::format("host driver: {}: writing register {:#x} failed", u.info.name, off));
-  ++reg_writes_;
+  ++st_.reg_writes;
 }
 
 void HostDriver::store(Addr pa, unsigned size, uint64_t v) {
@@ -239,7 +210,7 @@ Addr HostDriver::alloc_page(Unit& u, const char* what) {
 void HostDriver::poll_status(Unit& u, uint32_t status_bit, bool want, const char* what) {
   for (uint64_t n = 0;; ++n) {
     const bool set = (read_reg(u, reg::kGsts, 4) & status_bit) != 0;
-    ++polls_;
+    ++st_.polls;
     if (set == want) return;
     if (n >= p_.max_polls)
       throw InputError(fmt::format("host driver: {}: GSTS did not report {} after {} polls", u.info.name, what,
@@ -267,7 +238,7 @@ void HostDriver::submit(Unit& u, std::vector<QiDescriptor> descs) {
   const auto used = [&u] { return (u.tail + u.entries - u.head) % u.entries; };
   while (u.entries - 1 - used() < n) {
     u.head = static_cast<unsigned>(read_reg(u, reg::kIqh, 8) / u.desc_bytes) % u.entries;
-    ++polls_;
+    ++st_.polls;
     if (u.entries - 1 - used() >= n) break;
     bus_.compute(p_.poll_ps);
   }
@@ -286,10 +257,10 @@ void HostDriver::submit(Unit& u, std::vector<QiDescriptor> descs) {
     const Addr at = u.iq + Addr{u.tail} * u.desc_bytes;
     for (unsigned i = 0; i < u.desc_bytes / 8; ++i) store(at + 8 * i, 8, q[i]);
     u.tail = (u.tail + 1) % u.entries;
-    ++descriptors_;
+    ++st_.descriptors;
   }
   write_reg(u, reg::kIqt, 8, Addr{u.tail} * u.desc_bytes);
-  ++submissions_;
+  ++st_.submissions;
   u.qi_lock->unlock();
 
   for (uint64_t polls = 0;; ++polls) {
@@ -304,19 +275,19 @@ void HostDriver::submit(Unit& u, std::vector<QiDescriptor> descs) {
                                    u.info.name, fsts, (fsts & reg::kFstsIqe) ? "IQE" : "ITE", wait_slot));
     if (fsts & reg::kFstsIce) {
       write_reg(u, reg::kFsts, 4, reg::kFstsIce);
-      ++ice_cleared_;
+      ++st_.ice_cleared;
     }
     uint64_t v = 0;
     if (!bus_.mem_read(status, 4, v))
       throw InputError(fmt::format("host driver: {}: reading the wait status at {:#x} failed", u.info.name, status));
-    ++polls_;
+    ++st_.polls;
     if (v == kQiDone) break;
     if (polls >= p_.max_polls)
       throw InputError(fmt::format("host driver: {}: an invalidation wait did not complete after {} polls",
                                    u.info.name, p_.max_polls));
     bus_.compute(p_.poll_ps);
   }
-  wait_ns_.sample(double(now_tick() - start) / double(kPsPerNs));
+  st_.wait_ns.sample(double(now_tick() - start) / double(kPsPerNs));
 }
 
 void HostDriver::perform(Unit& u, DriverActions&& actions) {
@@ -324,7 +295,7 @@ void HostDriver::perform(Unit& u, DriverActions&& actions) {
     switch (a.kind) {
       case DriverAction::Kind::Write:
         store(a.pa, 8, a.value);
-        ++pte_writes_;
+        ++st_.pte_writes;
         break;
       case DriverAction::Kind::Invalidate: {
         u.pending.push_back(a.flush.descriptor());
@@ -426,8 +397,8 @@ void HostDriver::setup_irtes(Unit& u, const DriverEndpointInfo& ep) {
     const Addr at = u.irt + Addr{index} * kIrteBytes;
     store(at + 8, 8, e.hi());
     store(at, 8, e.lo());
-    table_writes_ += 2;
-    ++irtes_;
+    st_.table_writes += 2;
+    ++st_.irtes;
     if (program_msi_) program_msi_(ep.bdf, addr, data, msi_remappable_address(static_cast<uint16_t>(index), false), 0);
   }
 }
@@ -472,7 +443,7 @@ void HostDriver::write_context(Unit& u, const DriverEndpointInfo& ep, DomainId d
       re.present = true;
       re.ctp = t;
       store(u.root + 16ull * bus, 8, re.lo());
-      ++table_writes_;
+      ++st_.table_writes;
     }
     ContextEntry ce = api.context_entry(dev);
     if (!ce.present) return;  // blocked: the entry stays not present
@@ -483,12 +454,12 @@ void HostDriver::write_context(Unit& u, const DriverEndpointInfo& ep, DomainId d
     if (ats) {
       ce.tt = kTtDeviceTlb;
       u.ats_devices[ce.did].push_back(dev);
-      ++ats_enabled_;
+      ++st_.ats_enabled;
     }
     const Addr at = it->second + Addr{devfn} * kContextEntryBytes;
     store(at + 8, 8, ce.hi());
     store(at, 8, ce.lo());  // present last
-    table_writes_ += 2;
+    st_.table_writes += 2;
     return;
   }
   // Scalable mode: root entry halves, context entry, PASID directory and
@@ -504,7 +475,7 @@ void HostDriver::write_context(Unit& u, const DriverEndpointInfo& ep, DomainId d
     if (lo != u.context_tables.end()) re.lower_present = true, re.lctp = lo->second;
     if (hi != u.context_tables.end()) re.upper_present = true, re.uctp = hi->second;
     store(u.root + 16ull * bus + (upper ? 8 : 0), 8, upper ? re.hi() : re.lo());
-    ++table_writes_;
+    ++st_.table_writes;
   }
   if (type == DomainType::Blocked) return;
   const Addr dir = alloc_page(u, "a PASID directory");
@@ -522,7 +493,7 @@ void HostDriver::write_context(Unit& u, const DriverEndpointInfo& ep, DomainId d
     pe.aw = static_cast<uint8_t>(pt->levels() - 2);
   }
   for (unsigned i = kPasidEntryQwords; i-- > 1;)
-    if (const uint64_t q = pe.q(i)) store(table + 8ull * i, 8, q), ++table_writes_;
+    if (const uint64_t q = pe.q(i)) store(table + 8ull * i, 8, q), ++st_.table_writes;
   store(table, 8, pe.q(0));
   PasidDirEntry de;
   de.present = true;
@@ -536,7 +507,7 @@ void HostDriver::write_context(Unit& u, const DriverEndpointInfo& ep, DomainId d
   const Addr at = it->second + Addr{devfn & 0x7fu} * kSmContextEntryBytes;
   store(at + 8, 8, ce.q1());
   store(at, 8, ce.q0());
-  table_writes_ += 4;
+  st_.table_writes += 4;
 }
 
 DomainId HostDriver::domain_for(Unit& u, const std::string& device, DomainType type, const std::string& name) {
@@ -653,7 +624,7 @@ void HostDriver::bring_up() {
 // --- DMA API ------------------------------------------------------------------
 
 Tick HostDriver::locked_at(Tick asked) {
-  lock_wait_ns_.sample(double(now_tick() - asked) / double(kPsPerNs));
+  st_.lock_wait_ns.sample(double(now_tick() - asked) / double(kPsPerNs));
   return now_tick();
 }
 
@@ -670,10 +641,10 @@ HostDriver::Unit& HostDriver::unit_of(const Bdf& dev, const char* what) {
 bool HostDriver::trace_map(const TraceRecord& r, std::string& why) {
   if (!p_.enabled) {
     if (r.iova == r.pa) {
-      ++trace_maps_;
+      ++st_.trace_maps;
       return true;
     }
-    ++refused_;
+    ++st_.refused;
     why = fmt::format("the IOMMU is off (host.driver.enabled: false): a DMA address is the physical address, and "
                       "IOVA {:#x} != {:#x}", r.iova, r.pa);
     return false;
@@ -687,15 +658,15 @@ bool HostDriver::trace_map(const TraceRecord& r, std::string& why) {
     ScopedLock lock(*u.op_lock);
     const Tick t0 = locked_at(asked);
     perform(u, u.api->map_at(r.dev, r.iova, r.pa, r.size, perm));
-    map_ns_.sample(double(now_tick() - t0) / double(kPsPerNs));
-    ++trace_maps_;
+    st_.map_ns.sample(double(now_tick() - t0) / double(kPsPerNs));
+    ++st_.trace_maps;
     return true;
   } catch (const std::logic_error& e) {
-    ++refused_;
+    ++st_.refused;
     why = e.what();
     return false;
   } catch (const TablePoolExhausted& e) {
-    ++refused_;
+    ++st_.refused;
     why = fmt::format("{} (host.driver.memory.size)", e.what());
     return false;
   }
@@ -703,7 +674,7 @@ bool HostDriver::trace_map(const TraceRecord& r, std::string& why) {
 
 bool HostDriver::trace_unmap(const TraceRecord& r, std::string& why) {
   if (!p_.enabled) {
-    ++trace_unmaps_;
+    ++st_.trace_unmaps;
     return true;
   }
   try {
@@ -712,11 +683,11 @@ bool HostDriver::trace_unmap(const TraceRecord& r, std::string& why) {
     ScopedLock lock(*u.op_lock);
     const Tick t0 = locked_at(asked);
     perform(u, u.api->unmap_at(now_tick(), r.dev, r.iova, r.size));
-    unmap_ns_.sample(double(now_tick() - t0) / double(kPsPerNs));
-    ++trace_unmaps_;
+    st_.unmap_ns.sample(double(now_tick() - t0) / double(kPsPerNs));
+    ++st_.trace_unmaps;
     return true;
   } catch (const std::logic_error& e) {
-    ++refused_;
+    ++st_.refused;
     why = e.what();
     return false;
   }
@@ -726,7 +697,7 @@ bool HostDriver::dma_map(const Bdf& dev, Addr pa, uint64_t size, DmaDirection di
   if (!p_.enabled) {
     const Tick t0 = now_tick();
     bus_.compute(static_cast<Tick>(p_.map_cpu_ns * double(kPsPerNs) + 0.5));
-    map_ns_.sample(double(now_tick() - t0) / double(kPsPerNs));
+    st_.map_ns.sample(double(now_tick() - t0) / double(kPsPerNs));
     dma_addr = pa;
     return true;
   }
@@ -736,7 +707,7 @@ bool HostDriver::dma_map(const Bdf& dev, Addr pa, uint64_t size, DmaDirection di
   const Tick t0 = locked_at(asked);
   DmaMapResult res = u.api->map(dev, pa, size, dir);
   perform(u, std::move(res.actions));
-  map_ns_.sample(double(now_tick() - t0) / double(kPsPerNs));
+  st_.map_ns.sample(double(now_tick() - t0) / double(kPsPerNs));
   dma_addr = res.dma_addr;
   if (!res.ok && why) *why = res.error;
   return res.ok;
@@ -746,7 +717,7 @@ void HostDriver::dma_unmap(const Bdf& dev, Addr dma_addr, uint64_t size) {
   if (!p_.enabled) {
     const Tick t0 = now_tick();
     bus_.compute(static_cast<Tick>(p_.unmap_cpu_ns * double(kPsPerNs) + 0.5));
-    unmap_ns_.sample(double(now_tick() - t0) / double(kPsPerNs));
+    st_.unmap_ns.sample(double(now_tick() - t0) / double(kPsPerNs));
     return;
   }
   const Tick asked = now_tick();
@@ -754,7 +725,7 @@ void HostDriver::dma_unmap(const Bdf& dev, Addr dma_addr, uint64_t size) {
   ScopedLock lock(*u.op_lock);
   const Tick t0 = locked_at(asked);
   perform(u, u.api->unmap(now_tick(), dev, dma_addr, size));
-  unmap_ns_.sample(double(now_tick() - t0) / double(kPsPerNs));
+  st_.unmap_ns.sample(double(now_tick() - t0) / double(kPsPerNs));
 }
 
 void HostDriver::move_device(const DriverEvent& ev) {
@@ -781,7 +752,7 @@ void HostDriver::move_device(const DriverEvent& ev) {
     store(at, 8, 0);
     store(at + 8, 8, 0);
   }
-  table_writes_ += 2;
+  st_.table_writes += 2;
   std::vector<QiDescriptor> d;
   QiDescriptor cc;
   cc.type = QiType::ContextCache;
@@ -820,7 +791,7 @@ void HostDriver::move_device(const DriverEvent& ev) {
     throw InputError(fmt::format("host.driver.events: moving '{}': {}", ev.device, e.what()));
   }
   write_context(u, *ep, nd);
-  ++moves_;
+  ++st_.domain_moves;
 }
 
 void HostDriver::run_events() {
@@ -866,7 +837,7 @@ void HostDriver::flush_timer() {
       if (!u->api) continue;
       const auto d = u->api->next_deadline();
       if (d && *d <= now_tick()) {
-        ++timer_flushes_;
+        ++st_.timer_flushes;
         try {
           ScopedLock lock(*u->op_lock);
           perform(*u, u->api->on_time(now_tick()));

@@ -76,6 +76,7 @@
 #include "host/host_bus.h"
 #include "host/host_driver_params.h"
 #include "vtd/cap_ecap.h"
+#include "host/host_driver_stats.h"
 #include "vtd/qi_descriptor.h"
 #include "trace/trace_record.h"
 
@@ -193,25 +194,7 @@ class HostDriver : public sc_core::sc_module {
   StartGate ready_;
   sc_core::sc_event fq_armed_;
 
-  Counter& pte_writes_;
-  Counter& table_writes_;
-  Counter& descriptors_;
-  Counter& submissions_;
-  Counter& polls_;
-  Counter& reg_reads_;
-  Counter& reg_writes_;
-  Counter& trace_maps_;
-  Counter& trace_unmaps_;
-  Counter& refused_;
-  Counter& irtes_;
-  Counter& timer_flushes_;
-  Counter& ats_enabled_;
-  Counter& ice_cleared_;
-  Average& lock_wait_ns_;
-  Counter& moves_;
-  Average& wait_ns_;
-  Average& map_ns_;
-  Average& unmap_ns_;
+  HostDriverStats st_;
   Tick bringup_done_ = 0;
 };
 

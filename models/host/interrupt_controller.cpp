@@ -4,6 +4,7 @@
 
 #include "common/pcie_attr.h"
 #include "common/sc_time_conv.h"
+#include "common/stats_group.h"
 
 namespace iommusim {
 
@@ -11,8 +12,8 @@ InterruptController::InterruptController(sc_core::sc_module_name name, StatsRegi
     : sc_module(name),
       irq_in("irq_in"),
       stats_(stats),
-      interrupts_(stats.counter(std::string(this->name()) + ".interrupts", "Interrupt messages delivered")),
-      rejected_(stats.counter(std::string(this->name()) + ".rejected",
+      interrupts_(StatsGroup(stats, this->name()).counter("interrupts", "Interrupt messages delivered")),
+      rejected_(StatsGroup(stats, this->name()).counter("rejected",
                               "Writes that are not interrupt messages (not 0xFEExxxxx, or not 4 bytes)")) {
   irq_in.register_b_transport(this, &InterruptController::b_transport);
 }
@@ -30,10 +31,10 @@ void InterruptController::b_transport(int, tlm::tlm_generic_payload& trans, sc_c
   ++interrupts_;
   auto it = vectors_.find(f.vector);
   if (it == vectors_.end()) {
-    const std::string n = fmt::format("{}.vector_{:02x}", name(), f.vector);
-    VectorStats v{&stats_.counter(n + ".count", fmt::format("Interrupts with vector {:#x}", f.vector))};
+    const StatsGroup g = StatsGroup(stats_, this->name()).group(fmt::format("vector_{:02x}", f.vector));
+    VectorStats v{&g.counter("count", fmt::format("Interrupts with vector {:#x}", f.vector))};
     it = vectors_.emplace(f.vector, v).first;
-    stats_.formula(n + ".last_arrival", "When this vector last arrived", "Nanosecond",
+    g.formula("last_arrival", "When this vector last arrived", "Nanosecond",
                    [this, vec = f.vector] { return double(vectors_.at(vec).last) * 1e-3; });
   }
   ++*it->second.count;

@@ -3,7 +3,7 @@
 // context and PASID-table entries) through the unit's memory-side socket, issued when
 // the previous read of the same walk has returned, so that a walk pays the
 // memory controller's real latency and competes with DMA for its banks
-// (DESIGN.md, "The system, as data flows through it").
+// (docs/architecture.md, "The system, as data flows through it").
 #pragma once
 #include <cstdint>
 

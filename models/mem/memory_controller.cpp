@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "common/pcie_attr.h"
 #include "common/sc_time_conv.h"
+#include "common/stats_group.h"
 
 namespace iommusim {
 
@@ -48,19 +49,18 @@ MemoryController::MemoryController(sc_core::sc_module_name name, const MemoryPar
       p_(p),
       store_(p.address_width),
       dram_(p.dram),
-      reads_(stats.counter(std::string(this->name()) + ".reads", "Read requests served")),
-      writes_(stats.counter(std::string(this->name()) + ".writes", "Write requests served")),
-      bytes_read_(stats.counter(std::string(this->name()) + ".bytes_read", "Bytes read", "Byte")),
-      bytes_written_(stats.counter(std::string(this->name()) + ".bytes_written", "Bytes written", "Byte")),
-      row_hits_(stats.counter(std::string(this->name()) + ".row_hits", "Bursts that hit an open row")),
-      row_misses_(stats.counter(std::string(this->name()) + ".row_misses", "Bursts to a closed bank (ACT)")),
+      reads_(StatsGroup(stats, this->name()).counter("reads", "Read requests served")),
+      writes_(StatsGroup(stats, this->name()).counter("writes", "Write requests served")),
+      bytes_read_(StatsGroup(stats, this->name()).counter("bytes_read", "Bytes read", "Byte")),
+      bytes_written_(StatsGroup(stats, this->name()).counter("bytes_written", "Bytes written", "Byte")),
+      row_hits_(StatsGroup(stats, this->name()).counter("row_hits", "Bursts that hit an open row")),
+      row_misses_(StatsGroup(stats, this->name()).counter("row_misses", "Bursts to a closed bank (ACT)")),
       row_conflicts_(
-          stats.counter(std::string(this->name()) + ".row_conflicts", "Bursts to a bank with another row open (PRE+ACT)")),
-      errors_(stats.counter(std::string(this->name()) + ".errors", "Requests outside memory or malformed")),
-      latency_(stats.histogram(std::string(this->name()) + ".latency",
+          StatsGroup(stats, this->name()).counter("row_conflicts", "Bursts to a bank with another row open (PRE+ACT)")),
+      errors_(StatsGroup(stats, this->name()).counter("errors", "Requests outside memory or malformed")),
+      latency_(StatsGroup(stats, this->name()).histogram("latency",
                                "Request latency from arrival to last data (1 Tick = 1 ps)", "Tick")) {
-  const std::string n = this->name();
-  stats.formula(n + ".row_hit_rate", "Row-buffer hits per burst", "Ratio", [this] {
+  StatsGroup(stats, this->name()).formula("row_hit_rate", "Row-buffer hits per burst", "Ratio", [this] {
     double total = double(row_hits_.value() + row_misses_.value() + row_conflicts_.value());
     return total == 0 ? 0.0 : double(row_hits_.value()) / total;
   });

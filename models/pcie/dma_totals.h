@@ -5,21 +5,22 @@
 #include <limits>
 #include <string>
 
-#include "common/stats.h"
+#include "common/stats_group.h"
 #include "common/types.h"
 
 namespace iommusim {
 
 class DmaTotals {
  public:
-  DmaTotals(const std::string& prefix, StatsRegistry& stats)
-      : dmas_(stats.counter(prefix + ".dmas", "DMAs completed (all endpoints)")),
-        bytes_(stats.counter(prefix + ".dma_bytes", "Bytes moved by completed DMAs", "Byte")),
-        errors_(stats.counter(prefix + ".dma_errors", "DMAs that completed with an error or fault")),
-        latency_(stats.histogram(prefix + ".dma_latency", "DMA latency, issue of the first TLP to the last completion (1 Tick = 1 ps)", "Tick")) {
-    stats.formula(prefix + ".dma_bandwidth", "Bytes moved per second between the first issue and the last completion",
+  DmaTotals(const std::string& prefix, StatsRegistry& stats) : DmaTotals(StatsGroup(stats, prefix)) {}
+  explicit DmaTotals(const StatsGroup& g)
+      : dmas_(g.counter("dmas", "DMAs completed (all endpoints)")),
+        bytes_(g.counter("dma_bytes", "Bytes moved by completed DMAs", "Byte")),
+        errors_(g.counter("dma_errors", "DMAs that completed with an error or fault")),
+        latency_(g.histogram("dma_latency", "DMA latency, issue of the first TLP to the last completion (1 Tick = 1 ps)", "Tick")) {
+    g.formula("dma_bandwidth", "Bytes moved per second between the first issue and the last completion",
                   "Byte/Second", [this] { return bandwidth(); });
-    stats.formula(prefix + ".dma_span", "Time from the first DMA issue to the last DMA completion", "Second",
+    g.formula("dma_span", "Time from the first DMA issue to the last DMA completion", "Second",
                   [this] { return span_seconds(); });
   }
 

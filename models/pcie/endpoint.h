@@ -1,6 +1,6 @@
 // PCIe endpoint with a DMA engine.
 //
-// One SC_THREAD issues the engine's requests in order (DESIGN.md, "Timing"):
+// One SC_THREAD issues the engine's requests in order (docs/architecture.md, "Timing"):
 // each DMA is split into TLPs (tlp_split.h); a read TLP waits for a free tag, a
 // write TLP for a posted credit (common/slot_pool.h); TLPs leave at most one per
 // `issue_cycles` of the endpoint clock. The thread learns each TLP's completion

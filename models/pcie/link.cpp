@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "common/sc_time_conv.h"
+#include "common/stats_group.h"
 
 namespace iommusim {
 
@@ -46,17 +47,17 @@ LinkParams LinkParams::from_config(ConfigNode n, unsigned mps) {
 
 Link::Direction::Direction(const std::string& prefix, const char* dir, StatsRegistry& stats, const LinkConfig& c)
     : meter(c),
-      tlps(stats.counter(fmt::format("{}.{}_tlps", prefix, dir), fmt::format("TLPs sent {}stream", dir))),
-      dllps(stats.counter(fmt::format("{}.{}_dllps", prefix, dir),
+      tlps(StatsGroup(stats, prefix).counter(fmt::format("{}_tlps", dir), fmt::format("TLPs sent {}stream", dir))),
+      dllps(StatsGroup(stats, prefix).counter(fmt::format("{}_dllps", dir),
                           fmt::format("ACK and UpdateFC DLLPs sent {}stream", dir))),
-      skps(stats.counter(fmt::format("{}.{}_skps", prefix, dir), fmt::format("SKP ordered sets sent {}stream", dir))),
-      bytes(stats.counter(fmt::format("{}.{}_bytes", prefix, dir),
+      skps(StatsGroup(stats, prefix).counter(fmt::format("{}_skps", dir), fmt::format("SKP ordered sets sent {}stream", dir))),
+      bytes(StatsGroup(stats, prefix).counter(fmt::format("{}_bytes", dir),
                           fmt::format("Bytes on the wire {}stream (TLPs with overhead, DLLPs, SKPs)", dir), "Byte")),
-      payload(stats.counter(fmt::format("{}.{}_payload_bytes", prefix, dir),
+      payload(StatsGroup(stats, prefix).counter(fmt::format("{}_payload_bytes", dir),
                             fmt::format("Data bytes carried by TLPs {}stream", dir), "Byte")),
-      busy(stats.counter(fmt::format("{}.{}_busy", prefix, dir),
+      busy(StatsGroup(stats, prefix).counter(fmt::format("{}_busy", dir),
                          fmt::format("Time the {}stream direction was serializing", dir), "Tick")) {
-  stats.formula(fmt::format("{}.{}_utilisation", prefix, dir),
+  StatsGroup(stats, prefix).formula(fmt::format("{}_utilisation", dir),
                 fmt::format("{}_busy / max(simulated time, end of the last {}stream reservation)", dir, dir), "Ratio",
                 [this] {
                   const Tick span = std::max(now_tick(), line.busy_until());

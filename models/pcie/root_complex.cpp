@@ -6,6 +6,7 @@
 
 #include "common/pcie_attr.h"
 #include "common/sc_time_conv.h"
+#include "common/stats_group.h"
 
 namespace iommusim {
 
@@ -29,18 +30,18 @@ RootComplex::RootComplex(sc_core::sc_module_name name, const RootComplexParams& 
       translated_in("translated_in"),
       ats_out("ats_out"),
       latency_ps_(period_from_mhz(p.clock_mhz) * p.latency_cycles),
-      dma_requests_(stats.counter(std::string(this->name()) + ".dma_requests", "Upstream DMA requests")),
-      msis_(stats.counter(std::string(this->name()) + ".msis", "MSI-window writes (interrupt messages)")),
-      mmio_requests_(stats.counter(std::string(this->name()) + ".mmio_requests", "Downstream MMIO requests")),
-      master_aborts_(stats.counter(std::string(this->name()) + ".master_aborts",
+      dma_requests_(StatsGroup(stats, this->name()).counter("dma_requests", "Upstream DMA requests")),
+      msis_(StatsGroup(stats, this->name()).counter("msis", "MSI-window writes (interrupt messages)")),
+      mmio_requests_(StatsGroup(stats, this->name()).counter("mmio_requests", "Downstream MMIO requests")),
+      master_aborts_(StatsGroup(stats, this->name()).counter("master_aborts",
                                    "MMIO requests that no window claimed")),
-      ats_invalidations_(stats.counter(std::string(this->name()) + ".ats_invalidations",
+      ats_invalidations_(StatsGroup(stats, this->name()).counter("ats_invalidations",
                                        "ATS invalidate requests routed to endpoints")),
-      unremapped_(stats.counter(std::string(this->name()) + ".unremapped",
+      unremapped_(StatsGroup(stats, this->name()).counter("unremapped",
                                 "Upstream requests from devices outside every remapping unit's scope")),
-      p2p_direct_(stats.counter(std::string(this->name()) + ".p2p_direct",
+      p2p_direct_(StatsGroup(stats, this->name()).counter("p2p_direct",
                                 "Peer-to-peer requests routed below a bridge without ACS (not remapped)")),
-      p2p_via_root_(stats.counter(std::string(this->name()) + ".p2p_via_root",
+      p2p_via_root_(StatsGroup(stats, this->name()).counter("p2p_via_root",
                                   "Peer-to-peer requests routed through the root complex (after remapping, or from an unremapped device)")) {
   from_links.register_b_transport(this, &RootComplex::dma);
   mmio_in.register_b_transport(this, &RootComplex::mmio);
