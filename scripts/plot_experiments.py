@@ -77,8 +77,8 @@ def nic(folder, image_dir):
                 packets / float(r["dma_span"]) / 1e6,
                 inv / packets,
                 float(r["iotlb_misses"]) / lookups if lookups else 0.0,
-                float(r["map_ns"]),
-                float(r["unmap_ns"]),
+                float(r["map_time"]) / 1000,  # Ticks (ps) to ns
+                float(r["unmap_time"]) / 1000,
             )
         )
     names = {"strict": "strict", "lazy": "lazy", "passthrough": "pass-through (iommu=pt)", "iommu_off": "IOMMU off"}

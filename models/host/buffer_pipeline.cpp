@@ -21,7 +21,8 @@ BufferPipeline::BufferPipeline(HostDriver& driver, const Bdf& dev, const PacketB
       buffers_mapped_(StatsGroup(stats, name).counter("buffers_mapped", "Per-packet buffers mapped for the device")),
       batches_(StatsGroup(stats, name).counter("batches", "Completion batches the driver handled (one per interrupt)")),
       device_waits_(StatsGroup(stats, name).counter("device_waits", "Times the device waited for a buffer to be mapped")),
-      device_wait_ns_(StatsGroup(stats, name).average("device_wait_ns", "Time the device waited for a mapped buffer", "ns")) {
+      device_wait_(StatsGroup(stats, name).average("device_wait_time",
+                                                   "Time the device waited for a mapped buffer (1 Tick = 1 ps)", "Tick")) {
   pb_.depth = std::max(1u, pb_.depth);
   pb_.batch = std::clamp(pb_.batch, 1u, pb_.depth);
   pb_.pool_buffers = std::max(1u, pb_.pool_buffers);
@@ -45,7 +46,7 @@ Addr BufferPipeline::acquire(std::uint64_t k) {
     const Tick t0 = now_tick();
     ++device_waits_;
     while ((it = mapped_.find(k)) == mapped_.end()) sc_core::wait(mapped_ev_);
-    device_wait_ns_.sample(double(now_tick() - t0) / double(kPsPerNs));
+    device_wait_.sample(double(now_tick() - t0));
   }
   return it->second;
 }

@@ -61,7 +61,7 @@ class BufferPipeline : public DmaMapper {
   Counter& buffers_mapped_;
   Counter& batches_;
   Counter& device_waits_;
-  Average& device_wait_ns_;
+  Average& device_wait_;
 };
 
 }  // namespace iommusim

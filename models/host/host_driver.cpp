@@ -125,8 +125,8 @@ HostDriver::HostDriver(sc_core::sc_module_name name, const HostDriverSetup& setu
     units_.push_back(std::move(u));
   }
   const StatsGroup g(stats, this->name());
-  g.formula("bringup_ns", "When bring-up finished (translation enabled)", "ns",
-                [this] { return double(bringup_done_) / double(kPsPerNs); });
+  g.formula("bringup_time", "When bring-up finished (translation enabled; 1 Tick = 1 ps)", "Tick",
+            [this] { return double(bringup_done_); });
   // A statistic of the logic summed over the units (`of` picks the counter).
   const auto over_units = [this](auto of) {
     return [this, of] {
@@ -287,7 +287,7 @@ void HostDriver::submit(Unit& u, std::vector<QiDescriptor> descs) {
                                    u.info.name, p_.max_polls));
     bus_.compute(p_.poll_ps);
   }
-  st_.wait_ns.sample(double(now_tick() - start) / double(kPsPerNs));
+  st_.wait_time.sample(double(now_tick() - start));
 }
 
 void HostDriver::perform(Unit& u, DriverActions&& actions) {
@@ -624,7 +624,7 @@ void HostDriver::bring_up() {
 // --- DMA API ------------------------------------------------------------------
 
 Tick HostDriver::locked_at(Tick asked) {
-  st_.lock_wait_ns.sample(double(now_tick() - asked) / double(kPsPerNs));
+  st_.lock_wait.sample(double(now_tick() - asked));
   return now_tick();
 }
 
@@ -658,7 +658,7 @@ bool HostDriver::trace_map(const TraceRecord& r, std::string& why) {
     ScopedLock lock(*u.op_lock);
     const Tick t0 = locked_at(asked);
     perform(u, u.api->map_at(r.dev, r.iova, r.pa, r.size, perm));
-    st_.map_ns.sample(double(now_tick() - t0) / double(kPsPerNs));
+    st_.map_time.sample(double(now_tick() - t0));
     ++st_.trace_maps;
     return true;
   } catch (const std::logic_error& e) {
@@ -683,7 +683,7 @@ bool HostDriver::trace_unmap(const TraceRecord& r, std::string& why) {
     ScopedLock lock(*u.op_lock);
     const Tick t0 = locked_at(asked);
     perform(u, u.api->unmap_at(now_tick(), r.dev, r.iova, r.size));
-    st_.unmap_ns.sample(double(now_tick() - t0) / double(kPsPerNs));
+    st_.unmap_time.sample(double(now_tick() - t0));
     ++st_.trace_unmaps;
     return true;
   } catch (const std::logic_error& e) {
@@ -697,7 +697,7 @@ bool HostDriver::dma_map(const Bdf& dev, Addr pa, uint64_t size, DmaDirection di
   if (!p_.enabled) {
     const Tick t0 = now_tick();
     bus_.compute(static_cast<Tick>(p_.map_cpu_ns * double(kPsPerNs) + 0.5));
-    st_.map_ns.sample(double(now_tick() - t0) / double(kPsPerNs));
+    st_.map_time.sample(double(now_tick() - t0));
     dma_addr = pa;
     return true;
   }
@@ -707,7 +707,7 @@ bool HostDriver::dma_map(const Bdf& dev, Addr pa, uint64_t size, DmaDirection di
   const Tick t0 = locked_at(asked);
   DmaMapResult res = u.api->map(dev, pa, size, dir);
   perform(u, std::move(res.actions));
-  st_.map_ns.sample(double(now_tick() - t0) / double(kPsPerNs));
+  st_.map_time.sample(double(now_tick() - t0));
   dma_addr = res.dma_addr;
   if (!res.ok && why) *why = res.error;
   return res.ok;
@@ -717,7 +717,7 @@ void HostDriver::dma_unmap(const Bdf& dev, Addr dma_addr, uint64_t size) {
   if (!p_.enabled) {
     const Tick t0 = now_tick();
     bus_.compute(static_cast<Tick>(p_.unmap_cpu_ns * double(kPsPerNs) + 0.5));
-    st_.unmap_ns.sample(double(now_tick() - t0) / double(kPsPerNs));
+    st_.unmap_time.sample(double(now_tick() - t0));
     return;
   }
   const Tick asked = now_tick();
@@ -725,7 +725,7 @@ void HostDriver::dma_unmap(const Bdf& dev, Addr dma_addr, uint64_t size) {
   ScopedLock lock(*u.op_lock);
   const Tick t0 = locked_at(asked);
   perform(u, u.api->unmap(now_tick(), dev, dma_addr, size));
-  st_.unmap_ns.sample(double(now_tick() - t0) / double(kPsPerNs));
+  st_.unmap_time.sample(double(now_tick() - t0));
 }
 
 void HostDriver::move_device(const DriverEvent& ev) {

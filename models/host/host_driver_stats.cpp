@@ -20,9 +20,13 @@ HostDriverStats::HostDriverStats(const StatsGroup& g)
           g.counter("ice_cleared", "Invalidation completion errors (FSTS.ICE) the driver cleared while waiting")),
       domain_moves(
           g.counter("domain_moves", "Devices moved to another domain during the run (host.driver.events)")),
-      lock_wait_ns(g.average("lock_wait_ns", "Time a map, unmap or flush waited for the unit's driver lock", "ns")),
-      wait_ns(g.average("wait_ns", "Time from submitting invalidations to seeing their wait complete", "ns")),
-      map_ns(g.average("map_ns", "Time per DMA-API map (CPU cost, stores, invalidation waits)", "ns")),
-      unmap_ns(g.average("unmap_ns", "Time per DMA-API unmap (CPU cost, stores, invalidation waits)", "ns")) {}
+      lock_wait(g.average("lock_wait",
+                          "Time a map, unmap or flush waited for the unit's driver lock (1 Tick = 1 ps)", "Tick")),
+      wait_time(g.average("wait_time",
+                          "Time from submitting invalidations to seeing their wait complete (1 Tick = 1 ps)", "Tick")),
+      map_time(g.average("map_time", "Time per DMA-API map (CPU cost, stores, invalidation waits; 1 Tick = 1 ps)",
+                         "Tick")),
+      unmap_time(g.average("unmap_time",
+                           "Time per DMA-API unmap (CPU cost, stores, invalidation waits; 1 Tick = 1 ps)", "Tick")) {}
 
 }  // namespace iommusim

@@ -24,10 +24,11 @@ struct HostDriverStats {
   Counter& ats_enabled;
   Counter& ice_cleared;
   Counter& domain_moves;
-  Average& lock_wait_ns;
-  Average& wait_ns;
-  Average& map_ns;
-  Average& unmap_ns;
+  // Times in Ticks (1 ps), like every simulated duration.
+  Average& lock_wait;
+  Average& wait_time;
+  Average& map_time;
+  Average& unmap_time;
 };
 
 }  // namespace iommusim

@@ -34,8 +34,8 @@ void InterruptController::b_transport(int, tlm::tlm_generic_payload& trans, sc_c
     const StatsGroup g = StatsGroup(stats_, this->name()).group(fmt::format("vector_{:02x}", f.vector));
     VectorStats v{&g.counter("count", fmt::format("Interrupts with vector {:#x}", f.vector))};
     it = vectors_.emplace(f.vector, v).first;
-    g.formula("last_arrival", "When this vector last arrived", "Nanosecond",
-                   [this, vec = f.vector] { return double(vectors_.at(vec).last) * 1e-3; });
+    g.formula("last_arrival", "When this vector last arrived (1 Tick = 1 ps)", "Tick",
+              [this, vec = f.vector] { return double(vectors_.at(vec).last); });
   }
   ++*it->second.count;
   it->second.last = now_tick() + to_tick(delay);
