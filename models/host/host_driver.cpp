@@ -10,10 +10,10 @@
 #include "common/msi_message.h"
 #include "common/sc_time_conv.h"
 #include "vtd/context_entry.h"
-#include "iommu/interrupt_remap.h"
 #include "vtd/irte.h"
 #include "vtd/pasid_entry.h"
 #include "vtd/registers.h"
+#include "vtd/remappable_msi.h"
 #include "vtd/root_entry.h"
 #include "vtd/sm_context_entry.h"
 

@@ -7,15 +7,7 @@
 // or blocked with an interrupt-remapping fault reason (7.1.3). post_interrupt()
 // is the posted-interrupt descriptor update of 5.2.3 as a pure function.
 //
-// MSI address, remappable format (5.1.2.2):
-//   bits 31:20  0xFEE
-//   bits 19:5   handle[14:0]
-//   bit 4       interrupt format: 1 remappable, 0 compatibility
-//   bit 3       SHV  subhandle valid
-//   bit 2       handle[15]
-//   bits 1:0    don't care
-// MSI data, remappable format: bits 15:0 subhandle (used when SHV), bits 31:16
-// reserved. interrupt_index = handle (+ subhandle when SHV), 5.1.3.
+// The request address format (5.1.2.2) is in vtd/remappable_msi.h.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -24,22 +16,13 @@
 #include "common/types.h"
 #include "vtd/fault_reason.h"
 #include "vtd/irte.h"
+#include "vtd/remappable_msi.h"
 #include "iommu/register_file.h"
 #include "iommu/table_reader.h"
 
 namespace iommusim {
 
 // Interrupt-remapping fault reasons are FaultReason::kIr* (fault_reason.h).
-
-// MSI address bits (5.1.2).
-inline constexpr Addr kMsiAddrBase = 0xfee00000;
-inline constexpr Addr kMsiAddrRemappable = 1u << 4;  // interrupt format
-inline constexpr Addr kMsiAddrShv = 1u << 3;
-// A remappable-format address for `handle` (bits 31:20 = 0xFEE).
-inline constexpr Addr msi_remappable_address(uint16_t handle, bool shv) {
-  return kMsiAddrBase | (Addr{handle & 0x7fffu} << 5) | kMsiAddrRemappable |
-         (shv ? kMsiAddrShv : 0) | (Addr{(handle >> 15) & 1u} << 2);
-}
 
 struct MsiRequest {
   Addr addr = 0;
