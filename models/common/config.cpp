@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -423,6 +424,27 @@ double ConfigNode::real(const std::string& key, double def, double min, double m
     fail(key, fmt::format("expected a number, got '{}'", *text));
   if (v < min || v > max) fail(key, fmt::format("expected a number in [{}, {}], got {}", min, max, *text));
   return v;
+}
+
+namespace {
+
+// A time read as a number of `unit` picoseconds, rounded to the nearest
+// picosecond (halves away from zero). The range is the caller's: it must
+// keep the product inside Tick, which a non-negative range below 2^63 ps does.
+Tick scaled_time(double v, double ps_per_unit, double min, double max) {
+  if (min < 0 || max * ps_per_unit >= 9.2e18)
+    throw std::logic_error("a time parameter's range must be non-negative and below 2^63 ps");
+  return static_cast<Tick>(std::llround(v * ps_per_unit));
+}
+
+}  // namespace
+
+Tick ConfigNode::time_ns(const std::string& key, double def_ns, double min_ns, double max_ns) {
+  return scaled_time(real(key, def_ns, min_ns, max_ns), double(kPsPerNs), min_ns, max_ns);
+}
+
+Tick ConfigNode::time_us(const std::string& key, double def_us, double min_us, double max_us) {
+  return scaled_time(real(key, def_us, min_us, max_us), 1e6, min_us, max_us);
 }
 
 bool ConfigNode::boolean(const std::string& key, bool def) {

@@ -95,6 +95,13 @@ class ConfigNode {
   std::uint64_t pow2(const std::string& key, std::uint64_t def, std::uint64_t min = 1,
                      std::uint64_t max = UINT64_MAX);
   double real(const std::string& key, double def, double min, double max);
+  // A time given in nanoseconds (a number, fractions allowed), checked
+  // against [min_ns, max_ns] as real() does, as Ticks (picoseconds). The one
+  // rounding rule of every time parameter: std::llround(ns * 1000), so
+  // 1.2345 ns is 1235 ps. `def_ns` is written back when the key is absent.
+  Tick time_ns(const std::string& key, double def_ns, double min_ns, double max_ns);
+  // The same for a time given in microseconds: std::llround(us * 1000000).
+  Tick time_us(const std::string& key, double def_us, double min_us, double max_us);
   bool boolean(const std::string& key, bool def);
   std::string str(const std::string& key, const std::string& def);
   // One of `choices`.
