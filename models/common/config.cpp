@@ -316,15 +316,32 @@ void push_to_list(YAML::Node doc, const std::string& list_path, const YAML::Node
 
 }  // namespace
 
-void Config::append(const std::string& list_path,
-                    const std::vector<std::pair<std::string, std::string>>& fields) {
-  YAML::Node e(YAML::NodeType::Map);
-  for (const auto& [k, v] : fields) e[k] = v;
-  push_to_list(state_->doc, list_path, e);
+ConfigEntry& ConfigEntry::set(const std::string& key, const std::string& text) {
+  node_[key] = text;
+  return *this;
 }
 
-void Config::append_yaml(const std::string& list_path, const std::string& yaml) {
-  push_to_list(state_->doc, list_path, YAML::Load(yaml));
+ConfigEntry& ConfigEntry::set(const std::string& key, const std::vector<std::string>& texts) {
+  YAML::Node list(YAML::NodeType::Sequence);  // [] when empty, as a file writes it
+  for (const std::string& t : texts) list.push_back(t);
+  node_[key] = list;
+  return *this;
+}
+
+ConfigEntry& ConfigEntry::set(const std::string& key, const ConfigEntry& map) {
+  node_[key] = YAML::Clone(map.node_);  // a copy: YAML::Node assignment would share it
+  return *this;
+}
+
+void Config::append(const std::string& list_path,
+                    const std::vector<std::pair<std::string, std::string>>& fields) {
+  ConfigEntry e;
+  for (const auto& [k, v] : fields) e.set(k, v);
+  append(list_path, e);
+}
+
+void Config::append(const std::string& list_path, const ConfigEntry& entry) {
+  push_to_list(state_->doc, list_path, YAML::Clone(entry.node_));
 }
 
 ConfigNode Config::root() { return ConfigNode(state_, state_->doc, ""); }
