@@ -25,6 +25,12 @@ std::uint64_t stream_seed(std::uint64_t seed, std::uint64_t id) {
   return z ^ (z >> 33);
 }
 
+// An idle endpoint with default parameters for a device the platform lacks
+// (one a trace or a DMAR scope names), named after its BDF.
+void append_idle_endpoint(Config& cfg, const Bdf& b) {
+  cfg.append("platform.endpoints", {{"name", b.endpoint_name()}, {"bdf", b.str()}});
+}
+
 std::vector<std::string> bdf_texts(const std::vector<Bdf>& bdfs) {
   std::vector<std::string> out;
   for (const Bdf& b : bdfs) out.push_back(b.str());
@@ -77,8 +83,7 @@ void PlatformBuilder::parse_configuration(const Trace* trace, bool auto_endpoint
 
   // A trace run without a config: one endpoint per device the trace names.
   if (auto_endpoints && trace)
-    for (const Bdf& b : trace->devices())
-      cfg_.append("platform.endpoints", {{"name", b.endpoint_name()}, {"bdf", b.str()}});
+    for (const Bdf& b : trace->devices()) append_idle_endpoint(cfg_, b);
 
   std::map<Bdf, std::string> name_of;  // segment and requester ID
   std::set<std::string> names;
@@ -409,7 +414,7 @@ void PlatformBuilder::add_to_config(Config& cfg, const ImportedPlatform& p) {
                                      .set("segment", std::to_string(a.segment))
                                      .set("all_ports", a.all_ports ? "true" : "false")
                                      .set("ports", bdf_texts(a.ports)));
-  for (const Bdf& b : p.endpoints) cfg.append("platform.endpoints", {{"name", b.endpoint_name()}, {"bdf", b.str()}});
+  for (const Bdf& b : p.endpoints) append_idle_endpoint(cfg, b);
 }
 
 }  // namespace iommusim
