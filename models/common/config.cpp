@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -315,15 +316,32 @@ void push_to_list(YAML::Node doc, const std::string& list_path, const YAML::Node
 
 }  // namespace
 
-void Config::append(const std::string& list_path,
-                    const std::vector<std::pair<std::string, std::string>>& fields) {
-  YAML::Node e(YAML::NodeType::Map);
-  for (const auto& [k, v] : fields) e[k] = v;
-  push_to_list(state_->doc, list_path, e);
+ConfigEntry& ConfigEntry::set(const std::string& key, const std::string& text) {
+  node_[key] = text;
+  return *this;
 }
 
-void Config::append_yaml(const std::string& list_path, const std::string& yaml) {
-  push_to_list(state_->doc, list_path, YAML::Load(yaml));
+ConfigEntry& ConfigEntry::set(const std::string& key, const std::vector<std::string>& texts) {
+  YAML::Node list(YAML::NodeType::Sequence);  // [] when empty, as a file writes it
+  for (const std::string& t : texts) list.push_back(t);
+  node_[key] = list;
+  return *this;
+}
+
+ConfigEntry& ConfigEntry::set(const std::string& key, const ConfigEntry& map) {
+  node_[key] = YAML::Clone(map.node_);  // a copy: YAML::Node assignment would share it
+  return *this;
+}
+
+void Config::append(const std::string& list_path,
+                    const std::vector<std::pair<std::string, std::string>>& fields) {
+  ConfigEntry e;
+  for (const auto& [k, v] : fields) e.set(k, v);
+  append(list_path, e);
+}
+
+void Config::append(const std::string& list_path, const ConfigEntry& entry) {
+  push_to_list(state_->doc, list_path, YAML::Clone(entry.node_));
 }
 
 ConfigNode Config::root() { return ConfigNode(state_, state_->doc, ""); }
@@ -423,6 +441,27 @@ double ConfigNode::real(const std::string& key, double def, double min, double m
     fail(key, fmt::format("expected a number, got '{}'", *text));
   if (v < min || v > max) fail(key, fmt::format("expected a number in [{}, {}], got {}", min, max, *text));
   return v;
+}
+
+namespace {
+
+// A time read as a number of `unit` picoseconds, rounded to the nearest
+// picosecond (halves away from zero). The range is the caller's: it must
+// keep the product inside Tick, which a non-negative range below 2^63 ps does.
+Tick scaled_time(double v, double ps_per_unit, double min, double max) {
+  if (min < 0 || max * ps_per_unit >= 9.2e18)
+    throw std::logic_error("a time parameter's range must be non-negative and below 2^63 ps");
+  return static_cast<Tick>(std::llround(v * ps_per_unit));
+}
+
+}  // namespace
+
+Tick ConfigNode::time_ns(const std::string& key, double def_ns, double min_ns, double max_ns) {
+  return scaled_time(real(key, def_ns, min_ns, max_ns), double(kPsPerNs), min_ns, max_ns);
+}
+
+Tick ConfigNode::time_us(const std::string& key, double def_us, double min_us, double max_us) {
+  return scaled_time(real(key, def_us, min_us, max_us), 1e6, min_us, max_us);
 }
 
 bool ConfigNode::boolean(const std::string& key, bool def) {

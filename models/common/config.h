@@ -23,9 +23,29 @@
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include "common/types.h"
+
 namespace iommusim {
 
 class ConfigNode;
+
+// A map a run adds to the configuration (Config::append), built key by key:
+// every value is kept as the text a configuration file would give (so that
+// the accessors read, check and report it as they do a file's), a list of
+// such texts, or a nested map. An added entry has no place in the file;
+// yaml-cpp marks it line 0, so messages about it name line 1 of the file
+// with the entry's key path (as they did when entries were appended as YAML text).
+class ConfigEntry {
+ public:
+  ConfigEntry& set(const std::string& key, const std::string& text);
+  ConfigEntry& set(const std::string& key, const char* text) { return set(key, std::string(text)); }
+  ConfigEntry& set(const std::string& key, const std::vector<std::string>& texts);
+  ConfigEntry& set(const std::string& key, const ConfigEntry& map);
+
+ private:
+  friend class Config;
+  YAML::Node node_{YAML::NodeType::Map};
+};
 
 class Config {
  public:
@@ -46,10 +66,8 @@ class Config {
   // Appends a map of string fields to the list at dotted `list_path` (created if
   // absent); used to add components the run derives (a trace's endpoints).
   void append(const std::string& list_path, const std::vector<std::pair<std::string, std::string>>& fields);
-  // Appends one element, given as YAML text (a map), to the list at
-  // `list_path`; for derived components with nested keys (units imported from
-  // a DMAR table).
-  void append_yaml(const std::string& list_path, const std::string& yaml);
+  // Appends one element with nested keys (units imported from a DMAR table).
+  void append(const std::string& list_path, const ConfigEntry& entry);
 
   ConfigNode root();
 
@@ -95,6 +113,13 @@ class ConfigNode {
   std::uint64_t pow2(const std::string& key, std::uint64_t def, std::uint64_t min = 1,
                      std::uint64_t max = UINT64_MAX);
   double real(const std::string& key, double def, double min, double max);
+  // A time given in nanoseconds (a number, fractions allowed), checked
+  // against [min_ns, max_ns] as real() does, as Ticks (picoseconds). The one
+  // rounding rule of every time parameter: std::llround(ns * 1000), so
+  // 1.2345 ns is 1235 ps. `def_ns` is written back when the key is absent.
+  Tick time_ns(const std::string& key, double def_ns, double min_ns, double max_ns);
+  // The same for a time given in microseconds: std::llround(us * 1000000).
+  Tick time_us(const std::string& key, double def_us, double min_us, double max_us);
   bool boolean(const std::string& key, bool def);
   std::string str(const std::string& key, const std::string& def);
   // One of `choices`.

@@ -26,7 +26,7 @@ HostDriverParams HostDriverParams::from_config(ConfigNode n) {
   p.strict = n.boolean("strict", false);
   ConfigNode fq = n.child("flush_queue");
   p.fq_entries = fq.u64("entries", 256, 1, 1u << 20);
-  p.fq_timeout_ps = static_cast<Tick>(fq.real("timeout_us", 10000, 0.001, 1e9) * 1e6 + 0.5);
+  p.fq_timeout_ps = fq.time_us("timeout_us", 10000, 0.001, 1e9);
   p.fq_global_flush = fq.boolean("global_flush", false);
   p.superpages = n.boolean("superpages", true);
   p.forcedac = n.boolean("forcedac", false);
@@ -36,7 +36,7 @@ HostDriverParams HostDriverParams::from_config(ConfigNode n) {
   p.unmap_cpu_ns = n.real("unmap_cpu_ns", 0, 0, 1e9);
   p.inv_wait_cpu_ns = n.real("inv_wait_cpu_ns", 0, 0, 1e9);
   p.queue_qs = static_cast<unsigned>(n.u64("queue_qs", 0, 0, 7));
-  p.poll_ps = static_cast<Tick>(n.real("poll_ns", 100, 1, 1e9) * 1000 + 0.5);
+  p.poll_ps = n.time_ns("poll_ns", 100, 1, 1e9);
   p.max_polls = n.u64("max_polls", 1000000, 1);
   p.irt_size_log2 = static_cast<unsigned>(n.u64("irt_entries_log2", 8, 1, 16));
   ConfigNode mem = n.child("memory");
@@ -77,7 +77,7 @@ HostDriverParams HostDriverParams::from_config(ConfigNode n) {
   }
   for (ConfigNode e : n.list("events")) {
     DriverEvent ev;
-    ev.at_ps = static_cast<Tick>(e.real("at_ns", 0, 0, 1e12) * 1000 + 0.5);
+    ev.at_ps = e.time_ns("at_ns", 0, 0, 1e12);
     ev.device = e.required_str("device");
     ev.domain = domain_type(e, "domain", "blocked");
     ev.domain_name = e.str("domain_name", "");

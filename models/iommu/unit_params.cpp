@@ -116,8 +116,7 @@ RemappingUnitParams RemappingUnitParams::from_config(ConfigNode n, unsigned addr
   ConfigNode qi = n.child("qi");
   p.qi_descriptor_cycles = static_cast<unsigned>(qi.u64("descriptor_cycles", p.qi_descriptor_cycles, 0, 1'000'000));
   p.qi_entry_cycles = static_cast<unsigned>(qi.u64("entry_cycles", p.qi_entry_cycles, 0, 1'000'000));
-  p.devtlb_timeout_ps = static_cast<Tick>(
-      qi.real("devtlb_timeout_ns", double(p.devtlb_timeout_ps) / 1000, 1, 1e12) * 1000 + 0.5);
+  p.devtlb_timeout_ps = qi.time_ns("devtlb_timeout_ns", double(p.devtlb_timeout_ps) / 1000, 1, 1e12);
   p.ir_cycles = static_cast<unsigned>(n.u64("ir_cycles", p.ir_cycles, 0, 10000));
   p.context_cache = CacheParams::from_config(n.child("context_cache"), p.context_cache);
   p.iec = CacheParams::from_config(n.child("iec"), p.iec);

@@ -51,8 +51,8 @@ GeneratorParams GeneratorParams::from_config(ConfigNode n, unsigned address_widt
   p.base = n.u64("base", p.base, 0, space - 1);
   p.window = n.u64("window", p.window, p.size, space - p.base);
   p.count = n.u64("count", p.count, 1);
-  p.start_ps = static_cast<Tick>(std::llround(n.real("start_ns", 0, 0, 1e12) * 1000));
-  p.interval_ps = static_cast<Tick>(std::llround(n.real("interval_ns", 0, 0, 1e12) * 1000));
+  p.start_ps = n.time_ns("start_ns", 0, 0, 1e12);
+  p.interval_ps = n.time_ns("interval_ns", 0, 0, 1e12);
   return p;
 }
 

@@ -28,8 +28,7 @@ EndpointParams EndpointParams::from_config(ConfigNode n) {
   if (n.has("devtlb")) {
     ConfigNode d = n.child("devtlb");
     p.has_devtlb = true;
-    p.invalidation_latency_ps =
-        static_cast<Tick>(d.real("invalidation_latency_ns", double(p.invalidation_latency_ps) / 1000, 0, 1e9) * 1000 + 0.5);
+    p.invalidation_latency_ps = d.time_ns("invalidation_latency_ns", double(p.invalidation_latency_ps) / 1000, 0, 1e9);
     p.answers_invalidations = d.boolean("answers_invalidations", p.answers_invalidations);
     p.invalid_completions = d.boolean("invalid_completions", p.invalid_completions);
     p.devtlb = IotlbParams::from_config(d);

@@ -35,7 +35,7 @@ LinkParams LinkParams::from_config(ConfigNode n, unsigned mps) {
   c.cpl_split = n.choice("cpl_split", "mps", {"mps", "rcb"}) == "rcb" ? CplSplit::Rcb : CplSplit::Mps;
   c.ecrc = n.boolean("ecrc", c.ecrc);
   c.always_4dw = n.boolean("always_4dw", c.always_4dw);
-  c.latency_ps = static_cast<Tick>(std::llround(n.real("latency_ns", c.latency_ps / 1000.0, 0, 1e9) * 1000));
+  c.latency_ps = n.time_ns("latency_ns", c.latency_ps / 1000.0, 0, 1e9);
   const std::uint32_t limit = ack_limit_symbols(c.generation, c.width, c.mps);
   c.ack_interval = interval(n, "ack_interval", limit);
   c.fc_interval = interval(n, "fc_interval", limit);

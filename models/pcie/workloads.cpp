@@ -10,7 +10,7 @@ namespace iommusim {
 namespace {
 
 Tick ns_key(ConfigNode& n, const std::string& key) {
-  return static_cast<Tick>(std::llround(n.real(key, 0, 0, 1e12) * 1000));
+  return n.time_ns(key, 0, 0, 1e12);
 }
 
 // An address key whose region [value, value + bytes) must fit the address space.

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "common/bdf.h"
-#include "platform/dmar_import.h"
+#include "platform/bridges.h"
 
 namespace iommusim {
 

@@ -19,7 +19,7 @@
 #include "common/bdf.h"
 #include "common/config.h"
 #include "common/types.h"
-#include "platform/dmar_import.h"
+#include "platform/bridges.h"
 
 namespace iommusim {
 

@@ -7,7 +7,8 @@
 //
 // System is the top SystemC module ("system"), so every statistic is named
 // after its owner's instance path (system.mem0.reads). Building reads every
-// parameter through ConfigNode; the caller then checks for unknown keys.
+// parameter through ConfigNode; the caller then checks for unknown keys. The
+// constructor runs the platform builder's steps (platform_builder.h).
 #pragma once
 #include <memory>
 #include <string>
@@ -84,7 +85,8 @@ class System : public sc_core::sc_module {
   Tick run();
 
  private:
-  void check_trace(const Trace& trace) const;
+  friend class PlatformBuilder;  // fills the members below, step by step
+
   void write_recorded_trace();
   RemappingUnit& rtl_unit() {
     for (auto& u : units_)
@@ -100,9 +102,7 @@ class System : public sc_core::sc_module {
   std::vector<UnitScope> scopes_;
   std::vector<RmrrRegion> rmrrs_;
   std::vector<AtsrPorts> atsrs_;
-  int mmio_ports_ = 0;  // root complex mmio_out ports bound so far
   std::vector<TraceRecord> recorded_;  // simulation.record_trace
-  std::vector<TraceRecord> host_records_;
   std::unique_ptr<HostCpu> host_;
   std::unique_ptr<InterruptController> ic_;
   std::vector<std::unique_ptr<Link>> links_;

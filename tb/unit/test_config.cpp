@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <stdexcept>
 
 #include <unistd.h>
 
@@ -283,6 +284,45 @@ TEST_CASE("config: real number edge cases", "[unit][config]") {
   CHECK(s.real("f", 0, -1, 1) == -0.5);
   CHECK_THROWS_WITH(s.real("f", 0, 0, 1), "t.yaml:7: s.f: expected a number in [0, 1], got -0.5");
   CHECK_THROWS_WITH(s.real("g", 0, 0.5, 1.5), "t.yaml:8: s.g: expected a number in [0.5, 1.5], got 2");
+}
+
+TEST_CASE("config: time_ns reads nanoseconds as picoseconds, rounded once", "[unit][config]") {
+  Config c = Config::from_string(
+      "s:\n"              // 1
+      "  a: 1.2345\n"     // 2
+      "  b: 0.0005\n"     // 3
+      "  c: 1.2344\n"     // 4
+      "  d: 1e6\n"        // 5
+      "  e: 1001\n"       // 6
+      "  f: -1\n"         // 7
+      "  g: 3ns\n"        // 8
+      "  h: 0.001\n",     // 9
+      "t.yaml");
+  ConfigNode s = c.root().child("s");
+  // std::llround(ns * 1000): halves away from zero.
+  CHECK(s.time_ns("a", 0, 0, 1e9) == 1235);
+  CHECK(s.time_ns("b", 0, 0, 1e9) == 1);
+  CHECK(s.time_ns("c", 0, 0, 1e9) == 1234);
+  CHECK(s.time_ns("d", 0, 0, 1e9) == 1'000'000'000);
+  // The range is in nanoseconds, and the message names the key path.
+  CHECK_THROWS_WITH(s.time_ns("e", 0, 0, 1000), "t.yaml:6: s.e: expected a number in [0, 1000], got 1001");
+  CHECK_THROWS_WITH(s.time_ns("f", 0, 0, 1000), "t.yaml:7: s.f: expected a number in [0, 1000], got -1");
+  CHECK_THROWS_WITH(s.time_ns("g", 0, 0, 1000), "t.yaml:8: s.g: expected a number, got '3ns'");
+  // Microseconds, by the same rule.
+  CHECK(s.time_us("h", 0, 0, 1e9) == 1000);
+  // Absent: the default (in ns) is returned in ps and written back in ns.
+  CHECK(s.time_ns("lat", 2.5, 0, 1e9) == 2500);
+  CHECK(s.time_ns("half", 0.0015, 0, 1e9) == 2);
+  CHECK(s.time_us("timeout_us", 10000, 0.001, 1e9) == 10'000'000'000ull);
+  const nlohmann::ordered_json j = c.to_json()["s"];
+  CHECK(j["lat"] == 2.5);
+  CHECK(j["half"] == 0.0015);
+  CHECK(j["timeout_us"] == 10000);
+  // An override is named as the option.
+  c.apply_override("s.e=2000");
+  CHECK_THROWS_WITH(c.root().child("s").time_ns("e", 0, 0, 1000), "--set s.e: expected a number in [0, 1000], got 2000");
+  // A range whose picoseconds do not fit a Tick is a programming error.
+  CHECK_THROWS_AS(s.time_ns("a", 0, 0, 1e16), std::logic_error);
 }
 
 TEST_CASE("config: range errors below min and above max", "[unit][config]") {
