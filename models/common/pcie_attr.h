@@ -1,7 +1,8 @@
 // The PCIe attributes of a request, carried on tlm_generic_payload as an
 // extension (PCIe Base Specification: Requester ID, PASID TLP prefix, Address
-// Type field, tag), and the outcome fields that the completer side fills in for
-// the requester's log.
+// Type field, tag), and the outcome fields that the IOMMU and the interrupt
+// controller fill in for the requester's log (the memory controller reports
+// through its own extension, mem/memory_outcome.h).
 #pragma once
 #include <cstdint>
 
@@ -33,15 +34,11 @@ struct PcieAttr : tlm::tlm_extension<PcieAttr> {
   bool ats_invalidate = false;
 
   // Outcome (filled in on the way back).
-  bool reached_memory = false;     // memory controller performed the access
-  Addr memory_addr = 0;            // host physical address of the first byte
   std::uint8_t fault_reason = 0;   // VT-d fault reason when the IOMMU blocked it (0: none)
   bool interrupt_delivered = false;  // an interrupt message reached the interrupt controller
   std::uint32_t vector = 0, dest = 0;
 
   void reset_outcome() {
-    reached_memory = false;
-    memory_addr = 0;
     fault_reason = 0;
     interrupt_delivered = false;
     vector = dest = 0;

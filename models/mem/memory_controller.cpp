@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
-#include "common/pcie_attr.h"
 #include "common/sc_time_conv.h"
 #include "common/stats_group.h"
+#include "mem/memory_outcome.h"
 
 namespace iommusim {
 
@@ -115,9 +115,9 @@ void MemoryController::b_transport(int, tlm::tlm_generic_payload& trans, sc_core
     bytes_read_ += trans.get_data_length();
   }
   latency_.sample(r.done - arrival);
-  if (PcieAttr* attr = trans.get_extension<PcieAttr>()) {
-    attr->reached_memory = true;
-    attr->memory_addr = trans.get_address();
+  if (MemoryOutcome* out = trans.get_extension<MemoryOutcome>()) {
+    out->reached = true;
+    out->addr = trans.get_address();
   }
   delay = to_sc_time(r.done - now_tick());
 }

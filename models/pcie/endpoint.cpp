@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "common/stats_group.h"
+#include "mem/memory_outcome.h"
 #include "pcie/tlp_split.h"
 
 namespace iommusim {
@@ -235,15 +236,20 @@ Endpoint::TlpResult Endpoint::issue_tlp(Tick t, const DmaRequest& req, const Tlp
   trans.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   attr.reset_outcome();
   trans.set_extension(&attr);
+  MemoryOutcome memory;
+  trans.set_extension(&memory);
 
   sc_core::sc_time delay = to_sc_time(issued - now_tick());
   to_link->b_transport(trans, delay);
   trans.clear_extension(&attr);
+  trans.clear_extension(&memory);
 
   const Tick done = now_tick() + to_tick(delay);
   pool.occupy_until(done);
   ++(req.write ? write_tlps_ : read_tlps_);
-  return {issued, done, trans.is_response_ok()};
+  TlpResult r{issued, done, trans.is_response_ok(), std::nullopt};
+  if (memory.reached) r.memory_addr = memory.addr;
+  return r;
 }
 
 void Endpoint::engine() {
@@ -315,7 +321,7 @@ void Endpoint::engine() {
         // A DMA starts with its first TLP, or with the translation request
         // that TLP needed.
         first_issue = ats_issued ? *ats_issued : r.issued;
-        if (attr.reached_memory) pa = attr.memory_addr;
+        if (r.memory_addr) pa = *r.memory_addr;
         first = false;
       }
       if (attr.interrupt_delivered) {

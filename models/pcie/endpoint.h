@@ -126,6 +126,7 @@ class Endpoint : public sc_core::sc_module {
     Tick issued;  // when the TLP left (after waiting for a tag or credit)
     Tick done;    // completion returned (read) or write performed (posted)
     bool ok;
+    std::optional<Addr> memory_addr;  // where memory performed it (mem/memory_outcome.h), for the log
   };
   // Issues one TLP no earlier than local time `t`.
   TlpResult issue_tlp(Tick t, const DmaRequest& req, const TlpChunk& c, PcieAttr& attr);

@@ -1,0 +1,28 @@
+// What the memory controller did with a request, for the requester's own
+// records (the endpoint's transaction log gives the host-physical address a
+// DMA reached). A TLM extension the requester attaches when it wants to know
+// and the memory controller fills in: memory knows nothing of PCIe, and the
+// request's PCIe attributes (common/pcie_attr.h) stay request attributes.
+#pragma once
+#include <tlm>
+
+#include "common/types.h"
+
+namespace iommusim {
+
+struct MemoryOutcome : tlm::tlm_extension<MemoryOutcome> {
+  bool reached = false;  // the memory controller performed the access (b_transport)
+  Addr addr = 0;         // host-physical address of its first byte
+
+  void reset() {
+    reached = false;
+    addr = 0;
+  }
+
+  tlm::tlm_extension_base* clone() const override { return new MemoryOutcome(*this); }
+  void copy_from(const tlm::tlm_extension_base& other) override {
+    *this = static_cast<const MemoryOutcome&>(other);
+  }
+};
+
+}  // namespace iommusim

@@ -1,0 +1,4 @@
+#include "pcie/link.h"
+#include <fmt/format.h>
+#  include "mem/store.h"
+#include <common/types.h>

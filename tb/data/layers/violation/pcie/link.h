@@ -1,0 +1,2 @@
+#pragma once
+#include "mem/reach_up.h"
