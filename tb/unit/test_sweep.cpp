@@ -1,5 +1,5 @@
 // Sweep files (apps/sweep_spec), results formatting (apps/sweep_run) and the
-// map-trace generator (models/trace/map_trace): plain logic, no processes.
+// map-trace generator (models/host/map_trace): plain logic, no processes.
 #include <catch2/catch.hpp>
 
 #include <set>
@@ -7,7 +7,7 @@
 #include "common/error.h"
 #include "sweep_run.h"
 #include "sweep_spec.h"
-#include "trace/map_trace.h"
+#include "host/map_trace.h"
 #include "trace/trace_reader.h"
 
 using namespace iommusim;
