@@ -19,7 +19,7 @@
 #include "common/progress.h"
 #include "common/quiet_systemc.h"
 #include "common/stats.h"
-#include "iommu/legacy_tables.h"
+#include "host/boot_tables.h"
 #include "platform/system.h"
 
 using namespace iommusim;
@@ -133,15 +133,15 @@ workloads:
     // Tables are written straight into memory before the run: the bench times
     // the DMA, not the set-up.
     std::vector<std::pair<Addr, std::uint64_t>> stores;
-    LegacyTables tables(0x10000000, 64ull << 20, [&](Addr pa, std::uint64_t v) { stores.push_back({pa, v}); });
-    const Addr top = tables.new_domain_table();
+    BootTables tables(0x10000000, 64ull << 20, [&](Addr pa, std::uint64_t v) { stores.push_back({pa, v}); });
+    const Addr top = tables.new_domain_table(4);
     ContextEntry ce;
     ce.present = true;
     ce.did = 1;
     ce.aw = kAw48;
     ce.slptptr = top;
     tables.set_context(0x0018, ce);
-    for (Addr off = 0; off < c->window; off += 4096) tables.map(top, 4, kWindowBase + off, kWindowBase + off, 12, true, true);
+    for (Addr off = 0; off < c->window; off += 4096) tables.map(top, kWindowBase + off, kWindowBase + off, 12, true, true);
     setup = enable_translation(tables.root_table());
     sys = std::make_unique<System>("system", cfg, &setup, false, stats, progress, nullptr);
     for (const auto& [pa, v] : stores) sys->physical_memory().write_le(pa, v, 8);

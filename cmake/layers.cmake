@@ -9,6 +9,4 @@ set(IOMMUSIM_LAYERS common vtd mem trace iommu pcie host platform)
 # without failing, and warns once an entry matches no include any more (then
 # delete it). models/CMakeLists.txt also lets <from> link <to> for each entry,
 # so that the tree links meanwhile. Keep this list short and temporary.
-set(IOMMUSIM_LAYER_ALLOW
-  "trace/map_trace.cpp|trace->iommu|writes its tables with iommu/legacy_tables.h, moving to host/ with it"
-)
+set(IOMMUSIM_LAYER_ALLOW)

@@ -9,13 +9,12 @@
 #include "common/error.h"
 #include "common/msi_message.h"
 #include "common/sc_time_conv.h"
+#include "host/table_builder.h"
 #include "vtd/context_entry.h"
 #include "vtd/irte.h"
 #include "vtd/pasid_entry.h"
 #include "vtd/registers.h"
 #include "vtd/remappable_msi.h"
-#include "vtd/root_entry.h"
-#include "vtd/sm_context_entry.h"
 
 namespace iommusim {
 
@@ -54,8 +53,7 @@ struct HostDriver::Unit {
   UnitFeatures f;
   std::unique_ptr<DmaApi> api;
   Addr next_page = 0, end_page = 0;  // the unit's share of driver memory for its structures
-  Addr root = 0;
-  std::map<unsigned, Addr> context_tables;  // legacy: by bus; scalable: bus * 2 + upper half
+  std::unique_ptr<TableBuilder> tables;  // root, context and PASID tables; set with the root table
   Addr iq = 0, status = 0;
   unsigned entries = 0, desc_bytes = kQiDescriptorBytes128, tail = 0, head = 0;
   Addr irt = 0;
@@ -172,7 +170,10 @@ HostDriver::HostDriver(sc_core::sc_module_name name, const HostDriverSetup& setu
 HostDriver::~HostDriver() = default;
 
 const DmaApi& HostDriver::api(std::size_t unit) const { return *units_.at(unit)->api; }
-Addr HostDriver::root_table(std::size_t unit) const { return units_.at(unit)->root; }
+Addr HostDriver::root_table(std::size_t unit) const {
+  const Unit& u = *units_.at(unit);
+  return u.tables ? u.tables->root() : 0;
+}
 Addr HostDriver::invalidation_queue(std::size_t unit) const { return units_.at(unit)->iq; }
 Addr HostDriver::irt(std::size_t unit) const { return units_.at(unit)->irt; }
 
@@ -346,9 +347,16 @@ void HostDriver::enable_qi(Unit& u) {
 }
 
 void HostDriver::set_root_table(Unit& u) {
-  u.root = alloc_page(u, "the root table");
+  // Every table store is timed and counted as a table write.
+  u.tables = std::make_unique<TableBuilder>(
+      p_.mode == DriverMode::Scalable ? TableMode::Scalable : TableMode::Legacy, EntryStores::PresentLast,
+      [this, &u](const char* what) { return alloc_page(u, what); },
+      [this](Addr pa, uint64_t v) {
+        store(pa, 8, v);
+        ++st_.table_writes;
+      });
   const uint64_t ttm = p_.mode == DriverMode::Scalable ? 1 : 0;
-  write_reg(u, reg::kRtaddr, 8, u.root | (ttm << reg::kRtaddrTtmShift));
+  write_reg(u, reg::kRtaddr, 8, u.tables->root() | (ttm << reg::kRtaddrTtmShift));
   global_command(u, reg::kGcmdSrtp, true, reg::kGstsRtps, "RTPS");
   // Linux init_dmars(): flush the context cache and IOTLB globally (and the
   // PASID cache in scalable mode) after a new root table.
@@ -432,19 +440,11 @@ void HostDriver::write_context(Unit& u, const DriverEndpointInfo& ep, DomainId d
   if (type == DomainType::Identity && !u.f.pt)
     throw InputError(fmt::format("host driver: {} is in an identity (pass-through) domain, but {} has no "
                                  "pass-through (ECAP.PT)", dev.str(), u.info.name));
-  const uint8_t devfn = static_cast<uint8_t>(dev.rid() & 0xff);
-  const unsigned bus = dev.rid() >> 8;
+  TableBuilder& tables = *u.tables;
+  // The context table (and its root entry) is created even for a blocked
+  // device, whose entry then stays not present.
+  tables.context_table(dev.rid());
   if (p_.mode == DriverMode::Legacy) {
-    auto it = u.context_tables.find(bus);
-    if (it == u.context_tables.end()) {
-      const Addr t = alloc_page(u, "a context table");
-      it = u.context_tables.emplace(bus, t).first;
-      RootEntry re;
-      re.present = true;
-      re.ctp = t;
-      store(u.root + 16ull * bus, 8, re.lo());
-      ++st_.table_writes;
-    }
     ContextEntry ce = api.context_entry(dev);
     if (!ce.present) return;  // blocked: the entry stays not present
     // VT-d 9.3: with TT = 10 AW must give the largest AGAW the hardware
@@ -456,30 +456,11 @@ void HostDriver::write_context(Unit& u, const DriverEndpointInfo& ep, DomainId d
       u.ats_devices[ce.did].push_back(dev);
       ++st_.ats_enabled;
     }
-    const Addr at = it->second + Addr{devfn} * kContextEntryBytes;
-    store(at + 8, 8, ce.hi());
-    store(at, 8, ce.lo());  // present last
-    st_.table_writes += 2;
+    tables.set_context(dev.rid(), ce);
     return;
   }
-  // Scalable mode: root entry halves, context entry, PASID directory and
-  // the RID_PASID (0) entry of the PASID table.
-  const bool upper = devfn >= 128;
-  const unsigned key = bus * 2 + (upper ? 1 : 0);
-  auto it = u.context_tables.find(key);
-  if (it == u.context_tables.end()) {
-    const Addr t = alloc_page(u, "a scalable-mode context table");
-    it = u.context_tables.emplace(key, t).first;
-    ScalableRootEntry re;
-    auto lo = u.context_tables.find(bus * 2), hi = u.context_tables.find(bus * 2 + 1);
-    if (lo != u.context_tables.end()) re.lower_present = true, re.lctp = lo->second;
-    if (hi != u.context_tables.end()) re.upper_present = true, re.uctp = hi->second;
-    store(u.root + 16ull * bus + (upper ? 8 : 0), 8, upper ? re.hi() : re.lo());
-    ++st_.table_writes;
-  }
+  // Scalable mode: the RID_PASID (0) entry of a PASID table of its own.
   if (type == DomainType::Blocked) return;
-  const Addr dir = alloc_page(u, "a PASID directory");
-  const Addr table = alloc_page(u, "a PASID table");
   PasidEntry pe;
   pe.present = true;
   pe.did = api.domain_did(d);
@@ -492,22 +473,7 @@ void HostDriver::write_context(Unit& u, const DriverEndpointInfo& ep, DomainId d
     pe.slptptr = pt->root();
     pe.aw = static_cast<uint8_t>(pt->levels() - 2);
   }
-  for (unsigned i = kPasidEntryQwords; i-- > 1;)
-    if (const uint64_t q = pe.q(i)) store(table + 8ull * i, 8, q), ++st_.table_writes;
-  store(table, 8, pe.q(0));
-  PasidDirEntry de;
-  de.present = true;
-  de.table = table;
-  store(dir, 8, de.raw());
-  SmContextEntry ce;
-  ce.present = true;
-  ce.pdts = 0;
-  ce.pasid_dir_ptr = dir;
-  ce.rid_pasid = 0;
-  const Addr at = it->second + Addr{devfn & 0x7fu} * kSmContextEntryBytes;
-  store(at + 8, 8, ce.q1());
-  store(at, 8, ce.q0());
-  st_.table_writes += 4;
+  tables.set_rid_pasid(dev.rid(), pe);
 }
 
 DomainId HostDriver::domain_for(Unit& u, const std::string& device, DomainType type, const std::string& name) {
@@ -739,20 +705,9 @@ void HostDriver::move_device(const DriverEvent& ev) {
   const Bdf dev = ep->bdf;
   const DomainId old = api.domain_of(dev);
   const uint16_t old_did = api.domain_did(old);
-  const uint8_t devfn = static_cast<uint8_t>(dev.rid() & 0xff);
-  const unsigned bus = dev.rid() >> 8;
   // Clear the context entry (present bit first), then invalidate what the
   // unit may hold for the device and its old domain.
-  if (p_.mode == DriverMode::Legacy) {
-    const Addr at = u.context_tables.at(bus) + Addr{devfn} * kContextEntryBytes;
-    store(at, 8, 0);
-    store(at + 8, 8, 0);
-  } else {
-    const Addr at = u.context_tables.at(bus * 2 + (devfn >= 128 ? 1 : 0)) + Addr{devfn & 0x7fu} * kSmContextEntryBytes;
-    store(at, 8, 0);
-    store(at + 8, 8, 0);
-  }
-  st_.table_writes += 2;
+  u.tables->clear_context(dev.rid());
   std::vector<QiDescriptor> d;
   QiDescriptor cc;
   cc.type = QiType::ContextCache;

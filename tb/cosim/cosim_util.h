@@ -1,5 +1,6 @@
-// Helpers for the RTL walker cosimulation tests: table memories (built by
-// hand, or random and seeded), and one walk run on both walkers and compared.
+// Helpers for the RTL walker cosimulation tests: random, seeded table
+// memories, and one walk run on both walkers and compared. Tables built by
+// hand are tb/support's HandSlTables.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -7,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "fake_table_memory.h"
+#include "hand_sl_tables.h"
 #include "iommu/rtl_walker.h"
 #include "vtd/sl_pte.h"
 #include "iommu/sl_walker.h"
@@ -16,61 +19,6 @@
 namespace iommusim::test {
 
 constexpr std::uint64_t bit(unsigned n) { return std::uint64_t{1} << n; }
-
-// Memory as a map; unlisted qwords read 0 (not present); `bad` pages fail.
-class MapMemory : public TableReader {
- public:
-  std::map<Addr, std::uint64_t> mem;
-  std::set<Addr> bad_pages;
-  std::uint64_t read_qword(Addr pa) override {
-    auto it = mem.find(pa);
-    return it == mem.end() ? 0 : it->second;
-  }
-  bool try_read_qword(Addr pa, std::uint64_t& v) override {
-    if (bad_pages.count(pa & ~Addr{0xfff})) return false;
-    v = read_qword(pa);
-    return true;
-  }
-};
-
-// Second-level tables built by hand; intermediate tables are RW.
-struct HandTables {
-  MapMemory m;
-  Addr root;
-  unsigned levels;
-  Addr next_free = 0x1000000;
-  explicit HandTables(unsigned lv) : levels(lv) { root = alloc(); }
-  Addr alloc() { return next_free += 0x1000; }
-  static Addr entry_addr(Addr table, Addr iova, unsigned level) { return table + sl_index(iova, level) * 8; }
-  // Address of the entry for `iova` at `leaf_level`, creating tables above it.
-  Addr slot(Addr iova, unsigned leaf_level) {
-    Addr table = root;
-    for (unsigned l = levels; l > leaf_level; --l) {
-      const Addr ea = entry_addr(table, iova, l);
-      auto it = m.mem.find(ea);
-      if (it == m.mem.end()) {
-        const Addr t = alloc();
-        m.mem[ea] = sl_make_table(t);
-        table = t;
-      } else {
-        table = it->second & SlPte::kAddrMask;
-      }
-    }
-    return entry_addr(table, iova, leaf_level);
-  }
-  // The table entry at `level` on the path of `iova` (creating the path).
-  std::uint64_t& entry(Addr iova, unsigned level) { return m.mem[slot(iova, level)]; }
-  void map(Addr iova, Addr frame, unsigned leaf_level = 1, bool r = true, bool w = true) {
-    m.mem[slot(iova, leaf_level)] = sl_make_page(frame, leaf_level, r, w);
-  }
-  SlWalkParams params(unsigned haw = 48) const {
-    SlWalkParams p;
-    p.table = root;
-    p.levels = levels;
-    p.haw = haw;
-    return p;
-  }
-};
 
 // Seeded random second-level tables, made up as they are read: the qword at
 // an address is a function of (seed, address). Tables live in a pool of

@@ -52,7 +52,7 @@ TEST_CASE("rtl walker: 4 KiB pages with 3, 4 and 5 levels", "[cosim]") {
   REQUIRE(rtl);
   for (unsigned levels : {3u, 4u, 5u}) {
     CAPTURE(levels);
-    HandTables t(levels);
+    HandSlTables t(levels);
     const Addr iova = levels == 3 ? 0x0000007f12345678ull : levels == 4 ? 0x0000a5a512345678ull : 0x01abcdef12345678ull;
     t.map(iova, 0xabcd000);
     for (Tick latency : {Tick{0}, Tick{7500}}) {
@@ -72,7 +72,7 @@ TEST_CASE("rtl walker: 2 MiB and 1 GiB pages at every level count", "[cosim]") {
   auto rtl = make_rtl_sl_walker();
   for (unsigned levels : {3u, 4u, 5u}) {
     CAPTURE(levels);
-    HandTables t(levels);
+    HandSlTables t(levels);
     const Addr iova2m = 0x40123456ull + 0x200000 * 3, iova1g = 0x3c0000000ull + 0x12345678;
     t.map(iova2m, 0x7fe00000, 2);
     t.map(iova1g, 0x1c0000000ull, 3);
@@ -95,7 +95,7 @@ TEST_CASE("rtl walker: 2 MiB and 1 GiB pages at every level count", "[cosim]") {
 
 TEST_CASE("rtl walker: faults 0x3 and 0x4 before any read", "[cosim]") {
   auto rtl = make_rtl_sl_walker();
-  HandTables t(4);
+  HandSlTables t(4);
   t.map(0x1000, 0x2000);
   for (unsigned bad_levels : {0u, 1u, 2u, 6u, 7u}) {
     SlWalkParams p = t.params();
@@ -106,7 +106,7 @@ TEST_CASE("rtl walker: faults 0x3 and 0x4 before any read", "[cosim]") {
   }
   // Beyond the AGAW of each level count (39, 48, 57 bits).
   for (unsigned levels : {3u, 4u, 5u}) {
-    HandTables u(levels);
+    HandSlTables u(levels);
     const unsigned agaw = 12 + 9 * levels;
     SlWalkParams p = u.params();
     fault_of(*rtl, u.m, p, read_of(Addr{1} << agaw), FaultReason::kAddressBeyondMgaw, levels);
@@ -123,7 +123,7 @@ TEST_CASE("rtl walker: faults 0x3 and 0x4 before any read", "[cosim]") {
 
 TEST_CASE("rtl walker: faults 0x3 and 0x7 on read errors", "[cosim]") {
   auto rtl = make_rtl_sl_walker();
-  HandTables t(4);
+  HandSlTables t(4);
   const Addr iova = 0x12345000;
   t.map(iova, 0x99000);
   // SLPTPTR points at memory that cannot be read: 0x3.
@@ -146,7 +146,7 @@ TEST_CASE("rtl walker: faults 0x3 and 0x7 on read errors", "[cosim]") {
 
 TEST_CASE("rtl walker: faults 0x5 and 0x6, translation requests", "[cosim]") {
   auto rtl = make_rtl_sl_walker();
-  HandTables t(4);
+  HandSlTables t(4);
   const Addr ro = 0x200000, wo = 0x400000, none = 0x600000;
   t.map(ro, 0xa000, 1, true, false);
   t.map(wo, 0xb000, 1, false, true);
@@ -223,7 +223,7 @@ TEST_CASE("rtl walker: fault 0xC for every reserved bit", "[cosim]") {
   };
   for (const Case& k : cases) {
     CAPTURE(k.what);
-    HandTables t(5);
+    HandSlTables t(5);
     t.map(iova, k.leaf == 1 ? 0x5000 : k.leaf == 2 ? 0x40000000 : 0x80000000, k.leaf);
     t.entry(iova, k.level) |= k.set;
     SlWalkParams p = t.params(k.haw);
@@ -237,7 +237,7 @@ TEST_CASE("rtl walker: fault 0xC for every reserved bit", "[cosim]") {
   }
   // Not reserved: SNP and TM in leaves with SC and DT, PS in an SL-PTE,
   // ignored bits, and reserved bits in a not-present entry.
-  HandTables t(4);
+  HandSlTables t(4);
   t.map(iova, 0x5000);
   t.entry(iova, 1) |= SlPte::kSnp | SlPte::kTm | SlPte::kPs | bit(63) | bit(60) | bit(9) | SlPte::kX;
   CHECK(agree(*rtl, t.m, t.params(), read_of(iova)).rtl.result.ok);
@@ -247,7 +247,7 @@ TEST_CASE("rtl walker: fault 0xC for every reserved bit", "[cosim]") {
 
 TEST_CASE("rtl walker: resume from a paging-structure-cache hit", "[cosim]") {
   auto rtl = make_rtl_sl_walker();
-  HandTables t(5);
+  HandSlTables t(5);
   const Addr iova = 0x00abcdef12345000ull & ((Addr{1} << 57) - 1);
   t.map(iova, 0x77000);
   const Addr l2_table = t.entry(iova, 3) & SlPte::kAddrMask;
@@ -275,7 +275,7 @@ TEST_CASE("rtl walker: back-pressure on the memory and result ports", "[cosim]")
   bp.seed = 12345;
   rtl->set_port_timing(bp);
   for (unsigned levels : {3u, 4u, 5u}) {
-    HandTables t(levels);
+    HandSlTables t(levels);
     const Addr a = 0x12345000, b = 0x40200000, c = 0x80000000;
     t.map(a, 0x1000);
     t.map(b, 0x200000, 2);

@@ -135,7 +135,7 @@ TEST_CASE("rtl walker: the broken variant (BROKEN_PA_BIT = 12) is caught", "[cos
   auto broken = make_rtl_sl_walker(RtlVariant::BrokenPa);
   REQUIRE(broken);
   // A plain 4 KiB walk: only the output address differs, by bit 12.
-  HandTables t(4);
+  HandSlTables t(4);
   t.map(0x12345000, 0xabcd000);
   const CosimRun c = run_both(*broken, t.m, t.params(), read_of(0x12345678));
   CHECK(c.diff == kCosimPa);

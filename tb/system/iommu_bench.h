@@ -18,7 +18,7 @@
 #include "common/pcie_attr.h"
 #include "common/sc_time_conv.h"
 #include "common/stats.h"
-#include "iommu/legacy_tables.h"
+#include "host/boot_tables.h"
 #include "vtd/registers.h"
 #include "iommu/remapping_unit.h"
 #include "mem/memory_controller.h"
@@ -194,7 +194,7 @@ struct Bench {
   Sink irq_sink{"irq_sink"};  // interrupt messages (fault and invalidation events)
   Sink ats_sink{"ats_sink"};  // ATS invalidate requests (answered at once)
   Driver drv{"drv"};
-  LegacyTables tables;
+  BootTables tables;
 
   static MemoryParams memory_params(const std::string& yaml) {
     Config c = yaml.empty() ? Config::empty() : Config::from_string(yaml, "memory.yaml");

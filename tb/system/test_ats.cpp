@@ -55,9 +55,9 @@ void setup(Bench& b, std::uint8_t tt) {
   ContextEntry ce = b.context(1, top);
   ce.tt = tt;
   b.tables.set_context(kRid, ce);
-  b.tables.map(top, 4, 0x40000000, 0x800000, 12, true, true);   // RW
-  b.tables.map(top, 4, 0x40001000, 0x801000, 12, true, false);  // read-only
-  b.tables.map(top, 4, 0x40200000, 0xa00000, 21, true, true);   // 2 MiB
+  b.tables.map(top, 0x40000000, 0x800000, 12, true, true);   // RW
+  b.tables.map(top, 0x40001000, 0x801000, 12, true, false);  // read-only
+  b.tables.map(top, 0x40200000, 0xa00000, 21, true, true);   // 2 MiB
 }
 
 }  // namespace
@@ -96,7 +96,7 @@ TEST_CASE("ats: TT = 00b and 10b block translation and translated requests with 
   // TT = 00b, 00:04.0 TT = 10b.
   Bench b;
   const Addr top = b.tables.new_domain_table();
-  b.tables.map(top, 4, 0x40000000, 0x800000, 12, true, true);
+  b.tables.map(top, 0x40000000, 0x800000, 12, true, true);
   ContextEntry ce = b.context(1, top);
   b.tables.set_context(0x0018, ce);  // TT = 00b
   ce.tt = kTtPassThrough;

@@ -19,7 +19,7 @@ TEST_CASE("iommu unit: a cold translation is the sum of its lookups and its memo
   Bench b;
   const Addr top = b.tables.new_domain_table();
   b.tables.set_context(0x0018, b.context(1, top));
-  b.tables.map(top, 4, 0x40000000, 0x800000, 12, true, true);
+  b.tables.map(top, 0x40000000, 0x800000, 12, true, true);
   Driver::Result r{};
   std::vector<Probe::Seen> reads;
   sc_core::sc_spawn([&] {
@@ -53,7 +53,7 @@ TEST_CASE("iommu unit: a cold translation is the sum of its lookups and its memo
   CHECK(r2.done == (3000 + 2 + 1 + 1) * kNs);
   // Another page under the same PD: the level-2 PSC resumes the walk at the PT:
   // one read.
-  b.tables.map(top, 4, 0x40001000, 0x801000, 12, true, true);
+  b.tables.map(top, 0x40001000, 0x801000, 12, true, true);
   Driver::Result r3{};
   sc_core::sc_spawn([&] { r3 = b.drv.dma_at(4000 * kNs, 0x0018, 0x40001000, false); });
   sc_core::sc_start();
@@ -67,7 +67,7 @@ TEST_CASE("iommu unit: two misses to one page walk once", "[system][iommu]") {
   Bench b;
   const Addr top = b.tables.new_domain_table();
   b.tables.set_context(0x0018, b.context(1, top));
-  b.tables.map(top, 4, 0x40000000, 0x800000, 12, true, true);
+  b.tables.map(top, 0x40000000, 0x800000, 12, true, true);
   Driver::Result first{}, second{};
   sc_core::sc_spawn([&] {
     b.enable();
@@ -89,8 +89,8 @@ TEST_CASE("iommu unit: register-based invalidation at each granularity", "[syste
   b.tables.set_context(0x0018, b.context(1, t1));
   b.tables.set_context(0x0020, b.context(2, t2));
   for (Addr p = 0; p < 4; ++p) {
-    b.tables.map(t1, 4, 0x1000 * p, 0x800000 + 0x1000 * p, 12, true, true);
-    b.tables.map(t2, 4, 0x1000 * p, 0x900000 + 0x1000 * p, 12, true, true);
+    b.tables.map(t1, 0x1000 * p, 0x800000 + 0x1000 * p, 12, true, true);
+    b.tables.map(t2, 0x1000 * p, 0x900000 + 0x1000 * p, 12, true, true);
   }
   const Addr iotlb_reg = b.unit.params().features.iro * 16 + 8;
   const Addr iva_reg = iotlb_reg - 8;
@@ -213,14 +213,14 @@ TEST_CASE("iommu unit: random tables and requests translate or fault as the tabl
       if (pages[did].count(iova)) continue;
       const unsigned perm = 1 + rng() % 3;  // r, w or rw
       Page p{(0x10000000 + (rng() % (1u << 18))) << 12, 12, (perm & 1) != 0, (perm & 2) != 0};
-      b.tables.map(top, 4, iova, p.pa, 12, p.r, p.w);
+      b.tables.map(top, iova, p.pa, 12, p.r, p.w);
       pages[did][iova] = p;
     }
     for (int i = 0; i < 8; ++i) {
       const Addr iova = (Addr(1) << 33) + ((rng() % 512) << 21);  // 2 MiB pages above 8 GiB
       if (pages[did].count(iova)) continue;
       Page p{(rng() % 4096) << 21, 21, true, (rng() & 1) != 0};
-      b.tables.map(top, 4, iova, p.pa, 21, p.r, p.w);
+      b.tables.map(top, iova, p.pa, 21, p.r, p.w);
       pages[did][iova] = p;
     }
   }
@@ -301,13 +301,13 @@ TEST_CASE("iommu unit: caching mode caches not-present entries until invalidated
     Bench b("unit: {features: {cm: true}}");
     const Addr top = b.tables.new_domain_table();
     b.tables.set_context(0x0018, b.context(1, top));
-    b.tables.map(top, 4, 0x0000, 0x800000, 12, true, true);  // tables exist, page 0x1000 not mapped
+    b.tables.map(top, 0x0000, 0x800000, 12, true, true);  // tables exist, page 0x1000 not mapped
     std::vector<Driver::Result> r;
     const Addr iotlb_reg = b.unit.params().features.iro * 16 + 8;
     sc_core::sc_spawn([&] {
       b.enable();
       r.push_back(b.drv.dma_at(1000 * kNs, 0x0018, 0x1000, false));  // 0x6, cached
-      b.tables.map(top, 4, 0x1000, 0x801000, 12, true, true);
+      b.tables.map(top, 0x1000, 0x801000, 12, true, true);
       r.push_back(b.drv.dma_at(2000 * kNs, 0x0018, 0x1000, false));  // still 0x6
       b.drv.write(iotlb_reg - 8, 0x1000, 8);                         // IVA
       b.drv.write(iotlb_reg, (1ull << 63) | (3ull << 60) | (1ull << 32), 8);
@@ -328,12 +328,12 @@ TEST_CASE("iommu unit: without caching mode a newly present page is seen at once
   Bench b;
   const Addr top = b.tables.new_domain_table();
   b.tables.set_context(0x0018, b.context(1, top));
-  b.tables.map(top, 4, 0x0000, 0x800000, 12, true, true);
+  b.tables.map(top, 0x0000, 0x800000, 12, true, true);
   std::vector<Driver::Result> r;
   sc_core::sc_spawn([&] {
     b.enable();
     r.push_back(b.drv.dma_at(1000 * kNs, 0x0018, 0x1000, false));
-    b.tables.map(top, 4, 0x1000, 0x801000, 12, true, true);
+    b.tables.map(top, 0x1000, 0x801000, 12, true, true);
     r.push_back(b.drv.dma_at(2000 * kNs, 0x0018, 0x1000, false));
   });
   sc_core::sc_start();

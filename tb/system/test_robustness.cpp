@@ -262,7 +262,7 @@ TEST_CASE("robustness: an invalidation storm through a wrapping queue", "[system
   Bench b;
   const Addr top = b.tables.new_domain_table();
   b.tables.set_context(0x0018, b.context(5, top));
-  b.tables.map(top, 4, 0x10000, 0x2000000, 12, true, true);
+  b.tables.map(top, 0x10000, 0x2000000, 12, true, true);
   Queue q{b, 0x400000, 256};
   const unsigned rounds = 2000;
   std::uint64_t issued = 0, walk_mismatch = 0, status_mismatch = 0;

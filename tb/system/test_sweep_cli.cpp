@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "system_util.h"
-#include "trace/map_trace.h"
+#include "host/map_trace.h"
 
 using namespace iommusim::test;
 namespace fs = std::filesystem;

@@ -11,11 +11,12 @@
 
 #include <fmt/format.h>
 
+#include "fake_table_memory.h"
 #include "host/dma_api.h"
 #include "iommu/sl_walker.h"
-#include "iommu/table_reader.h"
 
 using namespace iommusim;
+using iommusim::test::FakeTableMemory;
 
 namespace {
 
@@ -28,14 +29,6 @@ std::vector<std::string> strs(const DriverActions& a) {
   for (const auto& x : a) v.push_back(x.str());
   return v;
 }
-
-struct MapMemory : TableReader {
-  std::map<Addr, uint64_t> q;
-  uint64_t read_qword(Addr pa) override {
-    auto it = q.find(pa);
-    return it == q.end() ? 0 : it->second;
-  }
-};
 
 }  // namespace
 
@@ -292,7 +285,7 @@ TEST_CASE("driver: DMA API property: mappings translate, and no IOVA is freed be
     api.attach(kDev2, d2, (uint64_t{1} << 39) - 1);    // 39-bit
     const uint16_t dids[2] = {1, 2};
     const Bdf devs[2] = {kDev, kDev2};
-    MapMemory mem;
+    FakeTableMemory mem;
     // Per DID: IOVA pages unmapped but not yet invalidated.
     std::map<uint16_t, std::set<uint64_t>> stale;
     struct Live {
@@ -307,7 +300,7 @@ TEST_CASE("driver: DMA API property: mappings translate, and no IOVA is freed be
     auto apply = [&](const DriverActions& acts) {
       for (const auto& a : acts) {
         switch (a.kind) {
-          case DriverAction::Kind::Write: mem.q[a.pa] = a.value; break;
+          case DriverAction::Kind::Write: mem.mem[a.pa] = a.value; break;
           case DriverAction::Kind::Invalidate:
             if (a.flush.scope == FlushScope::Global) {
               stale.clear();

@@ -7,26 +7,16 @@
 #include <random>
 #include <vector>
 
+#include "fake_table_memory.h"
 #include "host/domain_page_table.h"
 #include "host/table_page_pool.h"
 #include "vtd/sl_pte.h"
 #include "iommu/sl_walker.h"
-#include "iommu/table_reader.h"
 
 using namespace iommusim;
+using iommusim::test::FakeTableMemory;
 
 namespace {
-
-struct MapMemory : TableReader {
-  std::map<Addr, uint64_t> q;
-  uint64_t read_qword(Addr pa) override {
-    auto it = q.find(pa);
-    return it == q.end() ? 0 : it->second;
-  }
-  DomainPageTable::Writer writer() {
-    return [this](Addr pa, uint64_t v) { q[pa] = v; };
-  }
-};
 
 constexpr uint64_t k2M = uint64_t{1} << 21, k1G = uint64_t{1} << 30;
 
@@ -221,7 +211,7 @@ TEST_CASE("driver: page table frees covered tables when asked, and recycled page
 TEST_CASE("driver: page table property: the walker translates exactly what is mapped", "[unit][driver]") {
   for (bool free_tables : {false, true}) {
     std::mt19937_64 rng(free_tables ? 11 : 12);
-    MapMemory mem;
+    FakeTableMemory mem;
     PageTableParams p;
     p.free_tables_on_unmap = free_tables;
     TablePagePool pool(0x10000000, 4096 * 4096);

@@ -8,33 +8,14 @@
 #include <map>
 #include <set>
 
+#include "fake_table_memory.h"
 #include "iommu/interrupt_remap.h"
 #include "vtd/irte.h"
-#include "iommu/table_reader.h"
 
 using namespace iommusim;
+using iommusim::test::FakeTableMemory;
 
 namespace {
-
-// Sparse memory: unwritten qwords read 0; addresses in `bad` fail.
-class IrMemory : public TableReader {
- public:
-  std::map<Addr, uint64_t> mem;
-  std::set<Addr> bad;
-  uint64_t read_qword(Addr pa) override {
-    auto it = mem.find(pa);
-    return it == mem.end() ? 0 : it->second;
-  }
-  bool try_read_qword(Addr pa, uint64_t& v) override {
-    if (bad.count(pa)) return false;
-    v = read_qword(pa);
-    return true;
-  }
-  void put(Addr pa, uint64_t lo, uint64_t hi) {
-    mem[pa] = lo;
-    mem[pa + 8] = hi;
-  }
-};
 
 constexpr uint64_t bit(unsigned n) { return uint64_t{1} << n; }
 
@@ -255,7 +236,7 @@ TEST_CASE("ir: remappable format decode without SHV", "[unit][ir]") {
   CHECK(msi_remappable_address(0x8003, false) == 0xFEE00074ull);
   CHECK(msi_remappable_address(0x10, true) == 0xFEE00218ull);
 
-  IrMemory m;
+  FakeTableMemory m;
   m.put(irte_pa(5), kRemapLo, kRemapHi);
   // Data is ignored without SHV (an IOAPIC-style vector here).
   const RemapOutcome o = remap_msi(m, MsiRequest{0xFEE000B0, 0xFFFF0041, 0x0108}, irta(), true,
@@ -274,7 +255,7 @@ TEST_CASE("ir: remappable format decode without SHV", "[unit][ir]") {
   CHECK_FALSE(o.record_fault());
 
   // handle[15] comes from address bit 2.
-  IrMemory big;
+  FakeTableMemory big;
   big.put(irte_pa(0x8003), kPlainLo, 0);
   const RemapOutcome h = remap_msi(big, MsiRequest{0xFEE00074, 0, 0}, irta(15), true, false, kHaw);
   REQUIRE(h.kind == RemapOutcome::Kind::Remapped);
@@ -283,7 +264,7 @@ TEST_CASE("ir: remappable format decode without SHV", "[unit][ir]") {
 }
 
 TEST_CASE("ir: remappable format decode with SHV", "[unit][ir]") {
-  IrMemory m;
+  FakeTableMemory m;
   m.put(irte_pa(0x13), kPlainLo, 0);
   const RemapOutcome o = remap_msi(m, MsiRequest{0xFEE00218, 3, 0x0108}, irta(), true, false, kHaw);
   REQUIRE(o.kind == RemapOutcome::Kind::Remapped);
@@ -294,7 +275,7 @@ TEST_CASE("ir: remappable format decode with SHV", "[unit][ir]") {
 }
 
 TEST_CASE("ir: x2APIC destination from a remapped entry", "[unit][ir]") {
-  IrMemory m;
+  FakeTableMemory m;
   m.put(irte_pa(5), kRemapX2Lo, kRemapHi);
   const RemapOutcome o = remap_msi(m, remappable(5), irta(7, /*eime=*/true), true, false, kHaw);
   REQUIRE(o.kind == RemapOutcome::Kind::Remapped);
@@ -329,7 +310,7 @@ TEST_CASE("ir: fault reason codes are the spec's", "[unit][ir]") {
 }
 
 TEST_CASE("ir: 0x20 reserved fields in the request", "[unit][ir]") {
-  IrMemory m;
+  FakeTableMemory m;
   m.put(irte_pa(0x13), kPlainLo, 0);
   // SHV with data bits 31:16 set.
   RemapOutcome o = remap_msi(m, MsiRequest{0xFEE00218, 0x10003, 0}, irta(), true, false, kHaw);
@@ -345,7 +326,7 @@ TEST_CASE("ir: 0x20 reserved fields in the request", "[unit][ir]") {
 }
 
 TEST_CASE("ir: 0x21 index beyond the table size", "[unit][ir]") {
-  IrMemory m;
+  FakeTableMemory m;
   m.put(irte_pa(255), kPlainLo, 0);
   // S = 7: 2^8 = 256 entries.
   CHECK(remap_msi(m, remappable(255), irta(7), true, false, kHaw).kind ==
@@ -366,7 +347,7 @@ TEST_CASE("ir: 0x21 index beyond the table size", "[unit][ir]") {
 }
 
 TEST_CASE("ir: 0x22 not present, FPD qualifies it", "[unit][ir]") {
-  IrMemory m;
+  FakeTableMemory m;
   m.put(irte_pa(1), 0, 0);
   m.put(irte_pa(2), 0x2, 0);  // P = 0, FPD = 1
   RemapOutcome o = remap_msi(m, remappable(1), irta(), true, false, kHaw);
@@ -383,7 +364,7 @@ TEST_CASE("ir: 0x22 not present, FPD qualifies it", "[unit][ir]") {
 }
 
 TEST_CASE("ir: 0x23 table access error", "[unit][ir]") {
-  IrMemory m;
+  FakeTableMemory m;
   m.put(irte_pa(4), kPlainLo | 0x2, 0);
   m.bad.insert(irte_pa(4));
   const RemapOutcome o = remap_msi(m, remappable(4), irta(), true, false, kHaw);
@@ -394,7 +375,7 @@ TEST_CASE("ir: 0x23 table access error", "[unit][ir]") {
 }
 
 TEST_CASE("ir: 0x24 reserved IRTE, FPD qualifies it", "[unit][ir]") {
-  IrMemory m;
+  FakeTableMemory m;
   m.put(irte_pa(6), kPlainLo | bit(12), 0);
   m.put(irte_pa(7), kPlainLo | bit(12) | 0x2, 0);
   RemapOutcome o = remap_msi(m, remappable(6), irta(), true, false, kHaw);
@@ -411,7 +392,7 @@ TEST_CASE("ir: 0x24 reserved IRTE, FPD qualifies it", "[unit][ir]") {
 }
 
 TEST_CASE("ir: 0x25 compatibility format per CFI and EIME", "[unit][ir]") {
-  IrMemory m;
+  FakeTableMemory m;
   // Compatibility MSI: dest 0x07 (addr 19:12), RH, DM logical; data vector
   // 0x31, delivery mode 001, level.
   const MsiRequest compat{0xFEE0700C, 0x8131, 0x0108};
@@ -437,7 +418,7 @@ TEST_CASE("ir: 0x25 compatibility format per CFI and EIME", "[unit][ir]") {
 }
 
 TEST_CASE("ir: interrupt remapping disabled passes requests through", "[unit][ir]") {
-  IrMemory m;
+  FakeTableMemory m;
   RemapOutcome o = remap_msi(m, MsiRequest{0xFEE0700C, 0x8131, 0}, irta(), /*ire=*/false, false,
                              kHaw);
   CHECK(o.kind == RemapOutcome::Kind::Passthrough);
@@ -450,7 +431,7 @@ TEST_CASE("ir: interrupt remapping disabled passes requests through", "[unit][ir
 }
 
 TEST_CASE("ir: 0x26 source validation failure, FPD qualifies it", "[unit][ir]") {
-  IrMemory m;
+  FakeTableMemory m;
   m.put(irte_pa(5), kRemapLo, kRemapHi);  // SID 0x0108, SQ ignore 2:1
   CHECK(remap_msi(m, remappable(5, 0x010E), irta(), true, false, kHaw).kind ==
         RemapOutcome::Kind::Remapped);
@@ -465,7 +446,7 @@ TEST_CASE("ir: 0x26 source validation failure, FPD qualifies it", "[unit][ir]") 
 }
 
 TEST_CASE("ir: posted IRTE yields a posted outcome", "[unit][ir]") {
-  IrMemory m;
+  FakeTableMemory m;
   m.put(irte_pa(9), kPostLo, kPostHi);  // SVT 10: buses 3..5
   RemapOutcome o = remap_msi(m, remappable(9, 0x0420), irta(), true, false, kHaw);
   REQUIRE(o.kind == RemapOutcome::Kind::Posted);

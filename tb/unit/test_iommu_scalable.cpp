@@ -10,6 +10,7 @@
 #include <set>
 #include <vector>
 
+#include "fake_table_memory.h"
 #include "vtd/fault_reason.h"
 #include "vtd/fl_pte.h"
 #include "iommu/fl_walker.h"
@@ -18,30 +19,13 @@
 #include "iommu/sl_walker.h"
 #include "vtd/sm_context_entry.h"
 #include "iommu/sm_lookup.h"
-#include "iommu/table_reader.h"
 
 using namespace iommusim;
+using iommusim::test::FakeTableMemory;
 
 namespace {
 
 constexpr uint64_t bit(unsigned n) { return uint64_t{1} << n; }
-
-class SmMem : public TableReader {
- public:
-  std::map<Addr, uint64_t> mem;
-  std::set<Addr> bad;
-  std::vector<Addr> log;  // every qword read, in order
-  uint64_t read_qword(Addr pa) override {
-    log.push_back(pa);
-    auto it = mem.find(pa);
-    return it == mem.end() ? 0 : it->second;
-  }
-  bool try_read_qword(Addr pa, uint64_t& v) override {
-    if (bad.count(pa)) return false;
-    v = read_qword(pa);
-    return true;
-  }
-};
 
 }  // namespace
 
@@ -249,7 +233,7 @@ constexpr Addr kRta = 0x10000, kCtxLo = 0x20000, kCtxHi = 0x21000, kDir = 0x3000
 // Bus 3; devfn 0x05 (lower half) and 0x85 (upper half) both set up; PASID
 // 0x1c7 (directory 7, table index 7) and RID_PASID 0x2 (directory 0, index 2).
 struct SmSetup {
-  SmMem m;
+  FakeTableMemory m;
   SmContextEntry ce;
   PasidEntry pe;
   SmSetup() {
@@ -486,7 +470,7 @@ namespace {
 // when nested); `to_mem` maps one to where its bytes live (identity unless
 // nested).
 struct FlTables {
-  SmMem m;
+  FakeTableMemory m;
   unsigned levels;
   Addr root;
   Addr next_free = 0x1000000;
@@ -811,7 +795,7 @@ TEST_CASE("iommu sm: first-level walk matches an independent model (seeded)",
     Addr va = rng() & ((Addr{1} << width) - 1);
     if (va >> (width - 1)) va |= ~((Addr{1} << width) - 1);
     // Independent per-level flags: table entries from `levels` down to the leaf.
-    SmMem m;
+    FakeTableMemory m;
     Addr next = 0x100000;
     const Addr root = next;
     Addr table = root;

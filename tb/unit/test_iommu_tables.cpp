@@ -7,38 +7,17 @@
 #include <map>
 #include <set>
 
+#include "fake_table_memory.h"
 #include "vtd/context_entry.h"
 #include "iommu/context_lookup.h"
 #include "vtd/fault_reason.h"
 #include "vtd/root_entry.h"
 #include "vtd/sl_pte.h"
-#include "iommu/table_reader.h"
 
 using namespace iommusim;
+using iommusim::test::FakeTableMemory;
 
 namespace {
-
-// Sparse memory: unwritten qwords read 0; addresses in `bad` fail.
-class MapReader : public TableReader {
- public:
-  std::map<Addr, uint64_t> mem;
-  std::set<Addr> bad;
-  unsigned count = 0;
-  uint64_t read_qword(Addr pa) override {
-    ++count;
-    auto it = mem.find(pa);
-    return it == mem.end() ? 0 : it->second;
-  }
-  bool try_read_qword(Addr pa, uint64_t& v) override {
-    if (bad.count(pa)) return false;
-    v = read_qword(pa);
-    return true;
-  }
-  void put128(Addr pa, uint64_t lo, uint64_t hi) {
-    mem[pa] = lo;
-    mem[pa + 8] = hi;
-  }
-};
 
 constexpr uint64_t bit(unsigned n) { return uint64_t{1} << n; }
 
@@ -314,10 +293,10 @@ constexpr Addr kRoot = 0x10000, kCtx = 0x20000;
 constexpr uint16_t kSid = 0x03 << 8 | 0x2a;  // 03:05.2
 
 struct LookupFixture {
-  MapReader m;
+  FakeTableMemory m;
   ContextEntry ce;
   LookupFixture() {
-    m.put128(kRoot + 3 * 16, kCtx | 1, 0);
+    m.put(kRoot + 3 * 16, kCtx | 1, 0);
     ce.present = true;
     ce.tt = kTtUntranslatedOnly;
     ce.slptptr = 0x30000;
@@ -325,7 +304,7 @@ struct LookupFixture {
     ce.did = 7;
     store();
   }
-  void store() { m.put128(kCtx + 0x2a * 16, ce.lo(), ce.hi()); }
+  void store() { m.put(kCtx + 0x2a * 16, ce.lo(), ce.hi()); }
   ContextLookup run(const ContextCaps& caps = {}) {
     return lookup_legacy_context(m, kRoot, kSid, 46, caps);
   }

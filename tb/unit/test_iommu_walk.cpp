@@ -6,77 +6,26 @@
 #include <set>
 #include <tuple>
 
+#include "fake_table_memory.h"
+#include "hand_sl_tables.h"
 #include "vtd/fault_reason.h"
 #include "vtd/sl_pte.h"
 #include "iommu/sl_walker.h"
-#include "iommu/table_reader.h"
 
 using namespace iommusim;
+using iommusim::test::FakeTableMemory;
+using iommusim::test::HandSlTables;
 
 namespace {
 
-class WalkMem : public TableReader {
- public:
-  std::map<Addr, uint64_t> mem;
-  std::set<Addr> bad;
-  unsigned count = 0;
-  uint64_t read_qword(Addr pa) override {
-    ++count;
-    auto it = mem.find(pa);
-    return it == mem.end() ? 0 : it->second;
-  }
-  bool try_read_qword(Addr pa, uint64_t& v) override {
-    if (bad.count(pa)) return false;
-    v = read_qword(pa);
-    return true;
-  }
-};
-
 constexpr uint64_t bit(unsigned n) { return uint64_t{1} << n; }
-
-// Builds second-level tables in a WalkMem; intermediate tables are RW.
-struct Tables {
-  WalkMem m;
-  Addr root;
-  unsigned levels;
-  Addr next_free = 0x1000000;
-  explicit Tables(unsigned lv) : levels(lv) { root = alloc(); }
-  Addr alloc() { return next_free += 0x1000; }
-  Addr entry_addr(Addr table, Addr iova, unsigned level) { return table + sl_index(iova, level) * 8; }
-  // Address of the entry for `iova` at `leaf_level`, creating tables above it.
-  Addr slot(Addr iova, unsigned leaf_level) {
-    Addr table = root;
-    for (unsigned l = levels; l > leaf_level; --l) {
-      Addr ea = entry_addr(table, iova, l);
-      auto it = m.mem.find(ea);
-      if (it == m.mem.end()) {
-        Addr t = alloc();
-        m.mem[ea] = sl_make_table(t);
-        table = t;
-      } else {
-        table = it->second & SlPte::kAddrMask;
-      }
-    }
-    return entry_addr(table, iova, leaf_level);
-  }
-  void map(Addr iova, Addr frame, unsigned leaf_level = 1, bool r = true, bool w = true) {
-    m.mem[slot(iova, leaf_level)] = sl_make_page(frame, leaf_level, r, w);
-  }
-  SlWalkParams params(unsigned haw = 48) const {
-    SlWalkParams p;
-    p.table = root;
-    p.levels = levels;
-    p.haw = haw;
-    return p;
-  }
-};
 
 }  // namespace
 
 TEST_CASE("iommu: walk 4 KiB pages with 3, 4 and 5 levels", "[unit][iommu]") {
   for (unsigned levels : {3u, 4u, 5u}) {
     CAPTURE(levels);
-    Tables t(levels);
+    HandSlTables t(levels);
     const Addr iova = levels == 3 ? 0x0000007f12345678ull
                       : levels == 4 ? 0x0000a5a512345678ull
                                     : 0x01abcdef12345678ull;
@@ -108,7 +57,7 @@ TEST_CASE("iommu: walk 4 KiB pages with 3, 4 and 5 levels", "[unit][iommu]") {
 TEST_CASE("iommu: walk 2 MiB and 1 GiB pages", "[unit][iommu]") {
   for (unsigned levels : {3u, 4u, 5u}) {
     CAPTURE(levels);
-    Tables t(levels);
+    HandSlTables t(levels);
     const Addr iova2m = 0x40123456ull + 0x200000 * 3;  // inside a 2 MiB page
     const Addr iova1g = 0x3c0000000ull + 0x12345678;   // inside a 1 GiB page
     t.map(iova2m, 0x7fe00000, 2);
@@ -129,7 +78,7 @@ TEST_CASE("iommu: walk 2 MiB and 1 GiB pages", "[unit][iommu]") {
 }
 
 TEST_CASE("iommu: superpage not supported by CAP.SLLPS is reserved (0xC)", "[unit][iommu]") {
-  Tables t(4);
+  HandSlTables t(4);
   t.map(0x200000, 0x400000, 2);
   t.map(0x40000000, 0x80000000, 3);
   auto p = t.params();
@@ -145,13 +94,13 @@ TEST_CASE("iommu: superpage not supported by CAP.SLLPS is reserved (0xC)", "[uni
   CHECK(r.end_level == 3);
   CHECK(walk_second_level(t.m, p, 0x200000, false, true).ok);
   // PS = 1 in an SL-PML4E is always reserved.
-  Tables u(4);
+  HandSlTables u(4);
   u.m.mem[u.root] = sl_make_table(0x5000) | SlPte::kPs;
   r = walk_second_level(u.m, u.params(), 0x1000, false, true);
   CHECK(r.fault == FaultReason::kPagingEntryReserved);
   CHECK(r.end_level == 4);
   // PS is ignored in an SL-PTE.
-  Tables v(3);
+  HandSlTables v(3);
   v.m.mem[v.slot(0x3000, 1)] = sl_make_page(0x9000, 1) | SlPte::kPs;
   r = walk_second_level(v.m, v.params(), 0x3abc, false, true);
   REQUIRE(r.ok);
@@ -161,7 +110,7 @@ TEST_CASE("iommu: superpage not supported by CAP.SLLPS is reserved (0xC)", "[uni
 TEST_CASE("iommu: address beyond AGAW/MGAW (0x4)", "[unit][iommu]") {
   for (unsigned levels : {3u, 4u, 5u}) {
     CAPTURE(levels);
-    Tables t(levels);
+    HandSlTables t(levels);
     const unsigned agaw = 12 + 9 * levels;
     const Addr top = bit(agaw) - 1;
     t.map(top, 0x5000);
@@ -177,7 +126,7 @@ TEST_CASE("iommu: address beyond AGAW/MGAW (0x4)", "[unit][iommu]") {
     CHECK(ok.pa == 0x5fff);
   }
   // MGAW below the AGAW limits the input too.
-  Tables t(4);
+  HandSlTables t(4);
   auto p = t.params();
   p.mgaw = 40;
   CHECK(walk_second_level(t.m, p, bit(40), false, true).fault == FaultReason::kAddressBeyondMgaw);
@@ -188,7 +137,7 @@ TEST_CASE("iommu: address beyond AGAW/MGAW (0x4)", "[unit][iommu]") {
 TEST_CASE("iommu: non-present entries fault with the access type's reason", "[unit][iommu]") {
   for (unsigned miss_level : {4u, 3u, 2u, 1u}) {
     CAPTURE(miss_level);
-    Tables t(4);
+    HandSlTables t(4);
     const Addr iova = 0x12345678000ull;
     t.map(iova, 0x8000);
     // Clear the entry at miss_level, leaving junk in the other bits: an entry
@@ -212,7 +161,7 @@ TEST_CASE("iommu: non-present entries fault with the access type's reason", "[un
     CHECK(tr.end_level == miss_level);
   }
   // An empty root table.
-  Tables e(3);
+  HandSlTables e(3);
   auto r = walk_second_level(e.m, e.params(), 0, true, false);
   CHECK(r.fault == FaultReason::kWriteNoPermission);
   CHECK(r.steps.size() == 1);
@@ -222,7 +171,7 @@ TEST_CASE("iommu: reserved bits in present entries (0xC)", "[unit][iommu]") {
   const Addr iova = 0x7654321000ull;
   auto run = [&](unsigned level, uint64_t set_bits, SlWalkParams* pp = nullptr, unsigned leaf = 1,
                  unsigned haw = 46) {
-    Tables t(4);
+    HandSlTables t(4);
     t.map(iova, leaf == 1 ? 0xa000 : leaf == 2 ? 0xa00000 : 0x40000000, leaf);
     t.m.mem[t.slot(iova, level)] |= set_bits;
     SlWalkParams p = pp ? *pp : t.params(haw);
@@ -267,7 +216,7 @@ TEST_CASE("iommu: reserved bits in present entries (0xC)", "[unit][iommu]") {
   CHECK(run(3, bit(29), nullptr, 3).fault == FaultReason::kPagingEntryReserved);
   CHECK(run(3, bit(30), nullptr, 3).ok);
   // Reserved bits beat a permission fault in the same entry.
-  Tables t(3);
+  HandSlTables t(3);
   t.map(0x1000, 0x2000, 1, false, false);
   t.m.mem[t.slot(0x1000, 1)] |= 1 | bit(50);
   CHECK(walk_second_level(t.m, t.params(46), 0x1000, true, false).fault ==
@@ -285,7 +234,7 @@ TEST_CASE("iommu: permissions accumulate along the walk", "[unit][iommu]") {
       for (Perm leaf : perms)
         for (int access = 0; access < 3; ++access) {
           const bool rd = access != 1, wr = access != 0;  // read, write, atomic
-          Tables t(4);
+          HandSlTables t(4);
           t.map(iova, 0xfeed000, 1, leaf.r, leaf.w);
           t.m.mem[t.slot(iova, 4)] = sl_make_table(t.m.mem[t.slot(iova, 4)] & SlPte::kAddrMask,
                                                    upper.r, upper.w);
@@ -309,7 +258,7 @@ TEST_CASE("iommu: permissions accumulate along the walk", "[unit][iommu]") {
 }
 
 TEST_CASE("iommu: walk resumes from a start level", "[unit][iommu]") {
-  Tables t(5);
+  HandSlTables t(5);
   const Addr iova = 0x00fedcba98765432ull;
   t.map(iova, 0x3333000);
   auto full = walk_second_level(t.m, t.params(), iova, true, true);
@@ -342,7 +291,7 @@ TEST_CASE("iommu: walk resumes from a start level", "[unit][iommu]") {
 }
 
 TEST_CASE("iommu: walk access errors and bad levels", "[unit][iommu]") {
-  Tables t(4);
+  HandSlTables t(4);
   const Addr iova = 0x5555000;
   t.map(iova, 0x1000);
   auto full = walk_second_level(t.m, t.params(), iova, false, true);
@@ -388,7 +337,7 @@ struct Intent {
 struct RandomTables {
   unsigned levels, haw;
   bool sp_2m, sp_1g;
-  WalkMem m;
+  FakeTableMemory m;
   Addr root;
   Addr next_free = 0x100000000ull;
   std::map<std::pair<unsigned, Addr>, std::pair<Intent, Addr>> intents;  // (level, prefix) -> intent, next table

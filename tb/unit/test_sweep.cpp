@@ -1,5 +1,5 @@
 // Sweep files (apps/sweep_spec), results formatting (apps/sweep_run) and the
-// map-trace generator (models/trace/map_trace): plain logic, no processes.
+// map-trace generator (models/host/map_trace): plain logic, no processes.
 #include <catch2/catch.hpp>
 
 #include <set>
@@ -7,7 +7,7 @@
 #include "common/error.h"
 #include "sweep_run.h"
 #include "sweep_spec.h"
-#include "trace/map_trace.h"
+#include "host/map_trace.h"
 #include "trace/trace_reader.h"
 
 using namespace iommusim;
@@ -138,4 +138,18 @@ TEST_CASE("map-trace: identity maps in legacy tables, then translation on", "[un
   CHECK_THROWS_WITH(make_map_trace(bad),
                     "range 00:03.0:0x10000000+0x1000 overlaps the table pool [0x10000000, 0x20000000): the identity map "
                     "would let DMA overwrite the tables");
+}
+
+TEST_CASE("map-trace: a table pool too small or misaligned is refused", "[unit][sweep]") {
+  MapTraceOptions o;
+  o.ranges = {parse_map_range("00:03.0:0x100000000:4K", "--map")};
+  o.tables_bytes = 2 * 4096;  // the root table and the domain's top-level table; no room for a context table
+  CHECK_THROWS_WITH(make_map_trace(o), "table pool [0x10000000, 0x10002000): table pool exhausted");
+  o.tables_bytes = 5 * 4096;  // root, context table and the four levels of one domain need 6
+  CHECK_THROWS_WITH(make_map_trace(o), "table pool [0x10000000, 0x10005000): table pool exhausted");
+  o.tables_bytes = 6 * 4096;
+  CHECK(make_map_trace(o).table_pages == 6);
+  o.tables_base = 0x10000800;
+  CHECK_THROWS_WITH(make_map_trace(o), "table pool [0x10000800, 0x10006800): not a 4 KiB aligned pool of at least "
+                                       "one page");
 }

@@ -1,4 +1,4 @@
-#include "trace/map_trace.h"
+#include "host/map_trace.h"
 
 #include <map>
 #include <set>
@@ -8,8 +8,8 @@
 
 #include "common/config.h"
 #include "common/error.h"
+#include "host/boot_tables.h"
 #include "vtd/context_entry.h"
-#include "iommu/legacy_tables.h"
 
 namespace iommusim {
 
@@ -69,8 +69,10 @@ MapTrace make_map_trace(const MapTraceOptions& o) {
                         data);
     ++records;
   };
-  LegacyTables tables(o.tables_base, o.tables_bytes,
-                      [&](Addr pa, std::uint64_t v) { emit("mem_w", pa, 8, v); });
+  if (o.tables_base & 0xfff || o.tables_bytes < 4096)
+    throw InputError(fmt::format("table pool [{:#x}, {:#x}): not a 4 KiB aligned pool of at least one page",
+                                 o.tables_base, pool_end));
+  BootTables tables(o.tables_base, o.tables_bytes, [&](Addr pa, std::uint64_t v) { emit("mem_w", pa, 8, v); });
   std::map<Bdf, Addr> domains;  // device -> its domain's top-level table
   std::set<std::pair<Bdf, Addr>> mapped;  // ranges of one device may overlap
   MapTrace out;
@@ -78,7 +80,7 @@ MapTrace make_map_trace(const MapTraceOptions& o) {
     for (const MapRange& r : o.ranges) {
       auto it = domains.find(r.device);
       if (it == domains.end()) {
-        const Addr top = tables.new_domain_table();
+        const Addr top = tables.new_domain_table(4);
         ContextEntry ce;
         ce.present = true;
         ce.did = static_cast<std::uint16_t>(domains.size() + 1);
@@ -91,10 +93,12 @@ MapTrace make_map_trace(const MapTraceOptions& o) {
       const Addr hi = (r.iova + r.size + page - 1) & ~(page - 1);
       for (Addr a = lo; a < hi; a += page) {
         if (!mapped.insert({r.device, a}).second) continue;
-        tables.map(it->second, 4, a, a, o.page_shift, true, true);
+        tables.map(it->second, a, a, o.page_shift, true, true);
         ++out.pages;
       }
     }
+  } catch (const TablePoolExhausted&) {
+    throw InputError(fmt::format("table pool [{:#x}, {:#x}): table pool exhausted", o.tables_base, pool_end));
   } catch (const std::logic_error& e) {
     throw InputError(fmt::format("table pool [{:#x}, {:#x}): {}", o.tables_base, pool_end, e.what()));
   }

@@ -2,16 +2,18 @@
 // boot: root and context tables, one domain per device with 4-level
 // second-level tables that identity-map the given IOVA ranges (IOVA = host
 // physical address) with 4 KiB, 2 MiB or 1 GiB pages, and then translation
-// enabled (RTADDR, GCMD.SRTP, GCMD.TE). The tables are written with host
-// `mem_w` records through LegacyTables, so they are the bytes the walker
-// reads.
+// enabled (RTADDR, GCMD.SRTP, GCMD.TE). The tables are built by BootTables
+// (host/boot_tables.h, the driver model's table code) and written as host
+// `mem_w` records, so they are the bytes the walker reads.
 //
-// It is what synthetic workloads need to run with translation on (their
-// addresses are IOVAs that the platform's tables map) until the host driver
-// model's SystemC side can map them: `iommusim map-trace` writes it, the
-// configuration names it in `simulation.trace`, and the workloads start
-// after the set-up (`start_ns`; the trace's header comment says when the
-// set-up is done at the latest).
+// The host driver model (host/host_driver.h) brings units up and maps for
+// device workloads when a configuration has `host.driver`. map-trace is for
+// runs without it: translation on with fixed identity maps and no driver
+// cost in the timing (no DMA-API work, no invalidations), and traces that
+// another simulator or a hand-written test can replay record by record.
+// `iommusim map-trace` writes it, the configuration names it in
+// `simulation.trace`, and the workloads start after the set-up (`start_ns`;
+// the trace's header comment says when the set-up is done at the latest).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -45,7 +47,7 @@ struct MapTrace {
 
 // Throws InputError for a range that is empty, overflows, or overlaps the
 // table pool (an identity map of the tables' own memory would let DMA
-// overwrite them), and when the pool is too small.
+// overwrite them), and when the pool is not 4 KiB aligned or too small.
 MapTrace make_map_trace(const MapTraceOptions& o);
 
 // Parses "BDF:IOVA:SIZE" (e.g. "00:03.0:0x100000000:8MiB"; numbers as in
