@@ -1,5 +1,6 @@
 // Basic scalar types shared by every model.
 #pragma once
+#include <cmath>
 #include <cstdint>
 
 namespace iommusim {
@@ -10,6 +11,11 @@ namespace iommusim {
 using Tick = std::uint64_t;
 
 constexpr Tick kPsPerNs = 1000;
+
+// A time in (fractional) nanoseconds as Ticks, by the project's one rounding
+// rule (to the nearest picosecond, halves away from zero; ns >= 0), the rule
+// ConfigNode::time_ns also follows.
+inline Tick ticks_from_ns(double ns) { return static_cast<Tick>(std::llround(ns * double(kPsPerNs))); }
 
 // Host physical / IO virtual addresses: the full 64-bit space is representable,
 // models check their own width limits (52-bit physical by default).

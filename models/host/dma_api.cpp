@@ -103,7 +103,7 @@ ContextEntry DmaApi::context_entry(const Bdf& dev) const {
 
 void DmaApi::emit_cpu(CpuCost c, double ns, DriverActions& out) {
   if (ns <= 0) return;
-  out.push_back(DriverAction::cpu_time(c, static_cast<Tick>(std::llround(ns * double(kPsPerNs)))));
+  out.push_back(DriverAction::cpu_time(c, ticks_from_ns(ns)));
 }
 
 void DmaApi::emit_writes(const std::vector<PteWrite>& w, DriverActions& out) {

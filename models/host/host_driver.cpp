@@ -20,7 +20,6 @@ namespace iommusim {
 
 namespace {
 
-constexpr uint32_t kQiInUse = 1, kQiDone = 2;  // Linux enum qi_desc_status
 constexpr Addr kPage = 4096;
 
 // Page-table levels Linux gives a domain: iommu_calculate_agaw() ->
@@ -46,55 +45,6 @@ class ScopedLock {
 
 }  // namespace
 
-struct HostDriver::Unit {
-  DriverUnitInfo info;
-  std::size_t index = 0;
-  uint64_t cap = 0, ecap = 0;
-  UnitFeatures f;
-  std::unique_ptr<DmaApi> api;
-  Addr next_page = 0, end_page = 0;  // the unit's share of driver memory for its structures
-  std::unique_ptr<TableBuilder> tables;  // root, context and PASID tables; set with the root table
-  Addr iq = 0, status = 0;
-  unsigned entries = 0, desc_bytes = kQiDescriptorBytes128, tail = 0, head = 0;
-  Addr irt = 0;
-  unsigned irt_next = 0;
-  bool eime = false, ir = false;
-  std::map<std::string, DomainId> named;
-  uint16_t next_did = 1;
-  std::set<std::pair<DomainId, Addr>> direct;  // RMRR regions mapped per domain
-  std::unique_ptr<sc_core::sc_mutex> qi_lock;
-  // One driver operation at a time per unit: the logic frees an unmapped
-  // IOVA when called, so no other thread may allocate before the shell has
-  // performed that unmap's invalidation and wait (stricter than Linux,
-  // which frees after the sync and maps concurrently on other CPUs).
-  std::unique_ptr<sc_core::sc_mutex> op_lock;
-  std::vector<QiDescriptor> pending;
-  std::map<uint16_t, std::vector<Bdf>> ats_devices;  // by domain-id: devices with ATS enabled
-};
-
-namespace {
-
-// The device-TLB invalidation that follows an IOTLB invalidation for one
-// device (Linux qi_flush_dev_iotlb(): with a mask, S = 1 and the address's
-// bits below the range size set; "all" is a mask of 64 - 12).
-QiDescriptor devtlb_descriptor(const IotlbFlush& f, const Bdf& dev) {
-  QiDescriptor d;
-  d.type = QiType::DeviceTlb;
-  d.sid = dev.rid();
-  d.pfsid = dev.rid();
-  d.mip = 0;
-  const unsigned mask = f.scope == FlushScope::Page ? f.am : 64 - 12;
-  Addr addr = f.scope == FlushScope::Page ? f.addr : 0;
-  if (mask) {
-    addr |= (Addr{1} << std::min(12 + mask - 1, 63u)) - 1;
-    d.size = true;
-  }
-  d.addr = addr & ~Addr{0xfff};
-  return d;
-}
-
-}  // namespace
-
 HostDriver::HostDriver(sc_core::sc_module_name name, const HostDriverSetup& setup, HostBus& bus, RunError& error,
                        StatsRegistry& stats)
     : sc_module(name),
@@ -112,15 +62,9 @@ HostDriver::HostDriver(sc_core::sc_module_name name, const HostDriverSetup& setu
                                  p_.memory_bytes, units.size()));
   const uint64_t share = (p_.memory_bytes / std::max<std::size_t>(units.size(), 1)) & ~(kPage - 1);
   for (std::size_t i = 0; i < units.size(); ++i) {
-    auto u = std::make_unique<Unit>();
-    u->info = units[i];
-    u->index = i;
     const Addr base = p_.memory_base + i * share;
-    u->next_page = base;
-    u->end_page = base + ((share / 4) & ~(kPage - 1));
-    u->qi_lock = std::make_unique<sc_core::sc_mutex>();
-    u->op_lock = std::make_unique<sc_core::sc_mutex>();
-    units_.push_back(std::move(u));
+    units_.push_back(
+        std::make_unique<DriverUnit>(units[i], i, base, base + ((share / 4) & ~(kPage - 1)), bus_, p_, st_));
   }
   const StatsGroup g(stats, this->name());
   g.formula("bringup_time", "When bring-up finished (translation enabled; 1 Tick = 1 ps)", "Tick",
@@ -176,262 +120,6 @@ Addr HostDriver::root_table(std::size_t unit) const {
 }
 Addr HostDriver::invalidation_queue(std::size_t unit) const { return units_.at(unit)->iq; }
 Addr HostDriver::irt(std::size_t unit) const { return units_.at(unit)->irt; }
-
-// --- register and memory access -------------------------------------------
-
-uint64_t HostDriver::read_reg(Unit& u, Addr off, unsigned size) {
-  uint64_t v = 0;
-  if (!bus_.mmio_read(u.info.reg_base + off, size, v))
-    throw InputError(fmt::format("host driver: {}: reading register {:#x} failed", u.info.name, off));
-  ++st_.reg_reads;
-  return v;
-}
-
-void HostDriver::write_reg(Unit& u, Addr off, unsigned size, uint64_t v) {
-  if (!bus_.mmio_write(u.info.reg_base + off, size, v))
-    throw InputError(fmt::format("host driver: {}: writing register {:#x} failed", u.info.name, off));
-  ++st_.reg_writes;
-}
-
-void HostDriver::store(Addr pa, unsigned size, uint64_t v) {
-  if (!bus_.mem_write(pa, size, v))
-    throw InputError(fmt::format("host driver: a store to {:#x} failed: is host.driver.memory inside physical "
-                                 "memory?", pa));
-}
-
-Addr HostDriver::alloc_page(Unit& u, const char* what) {
-  if (u.next_page + kPage > u.end_page)
-    throw InputError(fmt::format("host driver: {}: out of driver memory for {} (host.driver.memory.size)",
-                                 u.info.name, what));
-  const Addr a = u.next_page;
-  u.next_page += kPage;
-  return a;
-}
-
-void HostDriver::poll_status(Unit& u, uint32_t status_bit, bool want, const char* what) {
-  for (uint64_t n = 0;; ++n) {
-    const bool set = (read_reg(u, reg::kGsts, 4) & status_bit) != 0;
-    ++st_.polls;
-    if (set == want) return;
-    if (n >= p_.max_polls)
-      throw InputError(fmt::format("host driver: {}: GSTS did not report {} after {} polls", u.info.name, what,
-                                   p_.max_polls));
-    bus_.compute(p_.poll_ps);
-  }
-}
-
-void HostDriver::global_command(Unit& u, uint32_t cmd, bool enable, uint32_t status_bit, const char* what) {
-  // VT-d 11.4.4: keep the persistent status bits, change one command.
-  const uint32_t sts = static_cast<uint32_t>(read_reg(u, reg::kGsts, 4)) & reg::kGstsOneShotMask;
-  write_reg(u, reg::kGcmd, 4, enable ? (sts | cmd) : (sts & ~cmd));
-  poll_status(u, status_bit, enable, what);
-}
-
-// --- queued invalidation ----------------------------------------------------
-
-void HostDriver::submit(Unit& u, std::vector<QiDescriptor> descs) {
-  u.qi_lock->lock();
-  const Tick start = now_tick();
-  const unsigned n = static_cast<unsigned>(descs.size()) + 1;
-  if (n >= u.entries)
-    throw InputError(fmt::format("host driver: {}: {} descriptors do not fit an invalidation queue of {} "
-                                 "(host.driver.queue_qs)", u.info.name, n, u.entries));
-  const auto used = [&u] { return (u.tail + u.entries - u.head) % u.entries; };
-  while (u.entries - 1 - used() < n) {
-    u.head = static_cast<unsigned>(read_reg(u, reg::kIqh, 8) / u.desc_bytes) % u.entries;
-    ++st_.polls;
-    if (u.entries - 1 - used() >= n) break;
-    bus_.compute(p_.poll_ps);
-  }
-  const unsigned wait_slot = (u.tail + n - 1) % u.entries;
-  const Addr status = u.status + 4ull * wait_slot;
-  store(status, 4, kQiInUse);
-  QiDescriptor w;
-  w.type = QiType::Wait;
-  w.sw = true;
-  w.fn = true;
-  w.status_data = kQiDone;
-  w.status_addr = status;
-  descs.push_back(w);
-  for (const QiDescriptor& d : descs) {
-    const auto q = encode(d);
-    const Addr at = u.iq + Addr{u.tail} * u.desc_bytes;
-    for (unsigned i = 0; i < u.desc_bytes / 8; ++i) store(at + 8 * i, 8, q[i]);
-    u.tail = (u.tail + 1) % u.entries;
-    ++st_.descriptors;
-  }
-  write_reg(u, reg::kIqt, 8, Addr{u.tail} * u.desc_bytes);
-  ++st_.submissions;
-  u.qi_lock->unlock();
-
-  for (uint64_t polls = 0;; ++polls) {
-    // Linux qi_submit_sync(): qi_check_fault() on every turn, then the
-    // status word. An invalidation completion error (ICE: a device answered
-    // an ATS invalidation wrongly) is cleared (RW1C) and the wait goes on; a
-    // queue error (IQE) or a device-TLB time-out (ITE) stops the driver.
-    const uint64_t fsts = read_reg(u, reg::kFsts, 4);
-    if (fsts & (reg::kFstsIqe | reg::kFstsIte))
-      throw InputError(fmt::format("host driver: {}: the invalidation queue stopped with FSTS {:#x} ({}) while the "
-                                   "driver waited for descriptor {}",
-                                   u.info.name, fsts, (fsts & reg::kFstsIqe) ? "IQE" : "ITE", wait_slot));
-    if (fsts & reg::kFstsIce) {
-      write_reg(u, reg::kFsts, 4, reg::kFstsIce);
-      ++st_.ice_cleared;
-    }
-    uint64_t v = 0;
-    if (!bus_.mem_read(status, 4, v))
-      throw InputError(fmt::format("host driver: {}: reading the wait status at {:#x} failed", u.info.name, status));
-    ++st_.polls;
-    if (v == kQiDone) break;
-    if (polls >= p_.max_polls)
-      throw InputError(fmt::format("host driver: {}: an invalidation wait did not complete after {} polls",
-                                   u.info.name, p_.max_polls));
-    bus_.compute(p_.poll_ps);
-  }
-  st_.wait_time.sample(double(now_tick() - start));
-}
-
-void HostDriver::perform(Unit& u, DriverActions&& actions) {
-  for (DriverAction& a : actions) {
-    switch (a.kind) {
-      case DriverAction::Kind::Write:
-        store(a.pa, 8, a.value);
-        ++st_.pte_writes;
-        break;
-      case DriverAction::Kind::Invalidate: {
-        u.pending.push_back(a.flush.descriptor());
-        for (const auto& [did, devs] : u.ats_devices)
-          if (a.flush.scope == FlushScope::Global || did == a.flush.did)
-            for (const Bdf& dev : devs) u.pending.push_back(devtlb_descriptor(a.flush, dev));
-        break;
-      }
-      case DriverAction::Kind::Wait:
-        submit(u, std::move(u.pending));
-        u.pending.clear();
-        break;
-      case DriverAction::Kind::Cpu:
-        bus_.compute(a.cpu);
-        break;
-      case DriverAction::Kind::FreeIova:
-      case DriverAction::Kind::ReleaseTables:
-        break;  // already done in the logic; the order guarantees the invalidation completed
-    }
-  }
-  if (!u.pending.empty()) {
-    // The logic always ends invalidations with a wait; be safe anyway.
-    submit(u, std::move(u.pending));
-    u.pending.clear();
-  }
-  fq_armed_.notify(sc_core::SC_ZERO_TIME);
-}
-
-// --- bring-up -----------------------------------------------------------------
-
-void HostDriver::enable_qi(Unit& u) {
-  if (!u.f.qi)
-    throw InputError(fmt::format("host driver: {} has no queued invalidation (ECAP.QI): register-based "
-                                 "invalidation is not built in the driver model",
-                                 u.info.name));
-  const unsigned pages = 1u << p_.queue_qs;
-  u.desc_bytes = u.f.smts ? kQiDescriptorBytes256 : kQiDescriptorBytes128;
-  u.entries = pages * unsigned(kPage) / u.desc_bytes;
-  u.iq = alloc_page(u, "the invalidation queue");
-  for (unsigned i = 1; i < pages; ++i) alloc_page(u, "the invalidation queue");
-  u.status = alloc_page(u, "invalidation status words");
-  for (unsigned i = 1; i * kPage < 4ull * u.entries; ++i) alloc_page(u, "invalidation status words");
-  u.tail = u.head = 0;
-  // Linux __dmar_enable_qi(): the queue must be empty when QIE is set.
-  write_reg(u, reg::kIqt, 8, 0);
-  write_reg(u, reg::kIqa, 8, u.iq | (u.f.smts ? reg::kIqaDw : 0) | p_.queue_qs);
-  global_command(u, reg::kGcmdQie, true, reg::kGstsQies, "QIES");
-}
-
-void HostDriver::set_root_table(Unit& u) {
-  // Every table store is timed and counted as a table write.
-  u.tables = std::make_unique<TableBuilder>(
-      p_.mode == DriverMode::Scalable ? TableMode::Scalable : TableMode::Legacy, EntryStores::PresentLast,
-      [this, &u](const char* what) { return alloc_page(u, what); },
-      [this](Addr pa, uint64_t v) {
-        store(pa, 8, v);
-        ++st_.table_writes;
-      });
-  const uint64_t ttm = p_.mode == DriverMode::Scalable ? 1 : 0;
-  write_reg(u, reg::kRtaddr, 8, u.tables->root() | (ttm << reg::kRtaddrTtmShift));
-  global_command(u, reg::kGcmdSrtp, true, reg::kGstsRtps, "RTPS");
-  // Linux init_dmars(): flush the context cache and IOTLB globally (and the
-  // PASID cache in scalable mode) after a new root table.
-  flush_all_caches(u);
-}
-
-void HostDriver::flush_all_caches(Unit& u) {
-  std::vector<QiDescriptor> d;
-  QiDescriptor cc;
-  cc.type = QiType::ContextCache;
-  cc.cc_granularity = ContextGranularity::Global;
-  d.push_back(cc);
-  if (p_.mode == DriverMode::Scalable) {
-    QiDescriptor pc;
-    pc.type = QiType::PasidCache;
-    pc.pc_granularity = PasidCacheGranularity::Global;
-    d.push_back(pc);
-  }
-  QiDescriptor tlb;
-  tlb.type = QiType::Iotlb;
-  tlb.iotlb_granularity = IotlbGranularity::Global;
-  tlb.dr = u.f.drd;
-  tlb.dw = u.f.dwd;
-  d.push_back(tlb);
-  submit(u, std::move(d));
-}
-
-void HostDriver::setup_irtes(Unit& u, const DriverEndpointInfo& ep) {
-  for (const auto& [addr, data] : ep.msis) {
-    if (u.irt_next >= (1u << p_.irt_size_log2))
-      throw InputError(fmt::format("host driver: {}: the interrupt remapping table's {} entries are used up "
-                                   "(host.driver.irt_entries_log2)", u.info.name, 1u << p_.irt_size_log2));
-    const MsiFields m = decode_msi(addr, data);
-    Irte e;
-    e.present = true;
-    e.vector = m.vector;
-    e.delivery_mode = m.delivery_mode;
-    e.dest_mode_logical = m.logical;
-    e.redirection_hint = m.redirection_hint;
-    e.level_trigger = m.level;
-    e.dst = Irte::make_dst(m.dest, u.eime);
-    e.svt = kSvtRequesterId;
-    e.sq = kSqAll;
-    e.sid = ep.bdf.rid();
-    const unsigned index = u.irt_next++;
-    const Addr at = u.irt + Addr{index} * kIrteBytes;
-    store(at + 8, 8, e.hi());
-    store(at, 8, e.lo());
-    st_.table_writes += 2;
-    ++st_.irtes;
-    if (program_msi_) program_msi_(ep.bdf, addr, data, msi_remappable_address(static_cast<uint16_t>(index), false), 0);
-  }
-}
-
-void HostDriver::enable_interrupt_remapping(Unit& u) {
-  const unsigned entries = 1u << p_.irt_size_log2;
-  const unsigned pages = std::max(1u, entries * kIrteBytes / unsigned(kPage));
-  u.irt = alloc_page(u, "the interrupt remapping table");
-  for (unsigned i = 1; i < pages; ++i) alloc_page(u, "the interrupt remapping table");
-  u.eime = p_.x2apic;
-  u.ir = true;
-  // The entries first (Linux allocates them as drivers request interrupts;
-  // here every device's interrupts are known at boot), then the table pointer.
-  for (const DriverEndpointInfo& ep : endpoints_)
-    if (ep.unit == static_cast<int>(u.index)) setup_irtes(u, ep);
-  write_reg(u, reg::kIrta, 8, u.irt | (u.eime ? reg::kIrtaEime : 0) | (p_.irt_size_log2 - 1));
-  global_command(u, reg::kGcmdSirtp, true, reg::kGstsIrtps, "IRTPS");
-  QiDescriptor iec;
-  iec.type = QiType::InterruptEntryCache;
-  iec.iec_granularity = IecGranularity::Global;
-  submit(u, {iec});
-  global_command(u, reg::kGcmdIre, true, reg::kGstsIres, "IRES");
-  // Linux iommu_enable_irq_remapping(): block compatibility-format MSIs.
-  if (read_reg(u, reg::kGsts, 4) & reg::kGstsCfis) global_command(u, reg::kGcmdCfi, false, reg::kGstsCfis, "CFIS");
-}
 
 void HostDriver::write_context(Unit& u, const DriverEndpointInfo& ep, DomainId d) {
   DmaApi& api = *u.api;
@@ -522,7 +210,7 @@ void HostDriver::attach_devices(Unit& u, std::size_t index) {
   if (u.f.cm) {
     // A caching-mode unit may cache not-present entries: invalidate what
     // was just made present (Linux domain_context_mapping_one()).
-    flush_all_caches(u);
+    u.flush_all_caches();
   }
 }
 
@@ -535,8 +223,8 @@ void HostDriver::bring_up() {
   }
   for (std::size_t i = 0; i < units_.size(); ++i) {
     Unit& u = *units_[i];
-    u.cap = read_reg(u, reg::kCap, 8);
-    u.ecap = read_reg(u, reg::kEcap, 8);
+    u.cap = u.read_reg(reg::kCap, 8);
+    u.ecap = u.read_reg(reg::kEcap, 8);
     u.f = decode_cap_ecap(u.cap, u.ecap);
     if (p_.mode == DriverMode::Scalable && !(u.f.smts && u.f.slts))
       throw InputError(fmt::format("host.driver.mode: scalable needs scalable-mode translation with second-level "
@@ -544,7 +232,7 @@ void HostDriver::bring_up() {
                                    u.info.name, u.f.smts ? "no SLTS" : "no SMTS"));
     if (p_.x2apic && p_.interrupt_remapping && u.f.ir && !u.f.eim)
       throw InputError(fmt::format("host.driver.x2apic: {} has no extended interrupt mode (ECAP.EIM)", u.info.name));
-    if (read_reg(u, reg::kGsts, 4) & reg::kGstsTes)
+    if (u.read_reg(reg::kGsts, 4) & reg::kGstsTes)
       throw InputError(fmt::format("host driver: {} already has translation enabled (GSTS.TES) at boot",
                                    u.info.name));
     const unsigned levels = domain_levels(u.f);
@@ -571,9 +259,9 @@ void HostDriver::bring_up() {
     ap.inv_wait_cpu_ns = p_.inv_wait_cpu_ns;
     u.api = std::make_unique<DmaApi>(ap);
 
-    enable_qi(u);
-    set_root_table(u);
-    if (p_.interrupt_remapping && u.f.ir) enable_interrupt_remapping(u);
+    u.enable_qi();
+    u.set_root_table();
+    if (p_.interrupt_remapping && u.f.ir) u.enable_interrupt_remapping(endpoints_, program_msi_);
     try {
       attach_devices(u, i);
     } catch (const std::logic_error& e) {
@@ -581,10 +269,15 @@ void HostDriver::bring_up() {
     } catch (const TablePoolExhausted& e) {
       throw InputError(fmt::format("host driver: {}: {} (host.driver.memory.size)", u.info.name, e.what()));
     }
-    global_command(u, reg::kGcmdTe, true, reg::kGstsTes, "TES");
+    u.global_command(reg::kGcmdTe, true, reg::kGstsTes, "TES");
   }
   bringup_done_ = now_tick();
   ready_.open();
+}
+
+void HostDriver::perform(Unit& u, DriverActions&& actions) {
+  u.perform(std::move(actions));
+  fq_armed_.notify(sc_core::SC_ZERO_TIME);
 }
 
 // --- DMA API ------------------------------------------------------------------
@@ -662,7 +355,7 @@ bool HostDriver::trace_unmap(const TraceRecord& r, std::string& why) {
 bool HostDriver::dma_map(const Bdf& dev, Addr pa, uint64_t size, DmaDirection dir, Addr& dma_addr, std::string* why) {
   if (!p_.enabled) {
     const Tick t0 = now_tick();
-    bus_.compute(static_cast<Tick>(p_.map_cpu_ns * double(kPsPerNs) + 0.5));
+    bus_.compute(ticks_from_ns(p_.map_cpu_ns));
     st_.map_time.sample(double(now_tick() - t0));
     dma_addr = pa;
     return true;
@@ -682,7 +375,7 @@ bool HostDriver::dma_map(const Bdf& dev, Addr pa, uint64_t size, DmaDirection di
 void HostDriver::dma_unmap(const Bdf& dev, Addr dma_addr, uint64_t size) {
   if (!p_.enabled) {
     const Tick t0 = now_tick();
-    bus_.compute(static_cast<Tick>(p_.unmap_cpu_ns * double(kPsPerNs) + 0.5));
+    bus_.compute(ticks_from_ns(p_.unmap_cpu_ns));
     st_.unmap_time.sample(double(now_tick() - t0));
     return;
   }
@@ -729,11 +422,11 @@ void HostDriver::move_device(const DriverEvent& ev) {
   if (ats != u.ats_devices.end()) {
     auto it = std::find(ats->second.begin(), ats->second.end(), dev);
     if (it != ats->second.end()) {
-      d.push_back(devtlb_descriptor(dsi, dev));
+      d.push_back(devtlb_invalidation(dsi, dev));
       ats->second.erase(it);
     }
   }
-  submit(u, std::move(d));
+  u.submit(std::move(d));
   // The new domain.
   DomainId nd = 0;
   try {

@@ -73,6 +73,7 @@
 #include "common/stats.h"
 #include "host/buffer_pipeline.h"
 #include "host/dma_api.h"
+#include "host/driver_unit.h"
 #include "host/host_bus.h"
 #include "host/host_driver_params.h"
 #include "vtd/cap_ecap.h"
@@ -82,32 +83,10 @@
 
 namespace iommusim {
 
-// What the platform tells the driver (as ACPI's DMAR and PCI enumeration
-// tell an OS).
-struct DriverUnitInfo {
-  std::string name;
-  Addr reg_base = 0;
-};
-
-struct DriverEndpointInfo {
-  std::string name;
-  Bdf bdf;
-  int unit = -1;  // index into the units, -1: in no unit's scope
-  // The interrupts the device raises, as compatibility-format (address,
-  // data) pairs; with interrupt remapping each gets an IRTE.
-  std::vector<std::pair<Addr, uint32_t>> msis;
-  // The device has ATS (a device TLB); the driver enables it where the
-  // unit has Device-TLB support (ECAP.DT) and the domain translates.
-  bool ats = false;
-};
-
 struct DriverRmrr {
   Addr base = 0, limit = 0;  // inclusive
   std::vector<Bdf> devices;
 };
-
-// Programs a device's MSI: (compat address, data) -> (address, data) to use.
-using MsiProgrammer = std::function<void(const Bdf&, Addr, uint32_t, Addr, uint32_t)>;
 
 // Everything a HostDriver is built from.
 struct HostDriverSetup {
@@ -154,7 +133,7 @@ class HostDriver : public sc_core::sc_module {
   Addr irt(std::size_t unit) const;
 
  private:
-  struct Unit;
+  using Unit = DriverUnit;
   SC_HAS_PROCESS(HostDriver);
   void flush_timer();
   void run_events();
@@ -164,23 +143,10 @@ class HostDriver : public sc_core::sc_module {
   Unit& unit_of(const Bdf& dev, const char* what);
   // After taking a unit's lock asked for at `asked`: records the wait, returns now.
   Tick locked_at(Tick asked);
-  Addr alloc_page(Unit& u, const char* what);
-  uint64_t read_reg(Unit& u, Addr off, unsigned size);
-  void write_reg(Unit& u, Addr off, unsigned size, uint64_t v);
-  void store(Addr pa, unsigned size, uint64_t v);
-  void global_command(Unit& u, uint32_t cmd, bool enable, uint32_t status_bit, const char* what);
-  void poll_status(Unit& u, uint32_t status_bit, bool want, const char* what);
+  // The unit carries the actions out; then the flush-queue timer re-arms.
   void perform(Unit& u, DriverActions&& actions);
-  void submit(Unit& u, std::vector<QiDescriptor> descs);
-  void enable_qi(Unit& u);
-  void set_root_table(Unit& u);
-  // Global context-cache (and PASID-cache in scalable mode) and IOTLB
-  // invalidations, and a wait.
-  void flush_all_caches(Unit& u);
-  void enable_interrupt_remapping(Unit& u);
   void attach_devices(Unit& u, std::size_t index);
   void write_context(Unit& u, const DriverEndpointInfo& ep, DomainId d);
-  void setup_irtes(Unit& u, const DriverEndpointInfo& ep);
 
   HostDriverParams p_;
   HostBus& bus_;
