@@ -44,17 +44,10 @@
 // range for it - a page-selective range with S and the size in the address
 // bits, a domain or global one as "all addresses" - before the wait.
 //
-// GCMD writes follow 11.4.4: read GSTS, keep its persistent bits (mask
-// 0x96FFFFFF), set or clear the one command, then poll GSTS for it.
-//
-// Invalidations (Linux qi_submit_sync()): the descriptors a DmaApi call
-// returns plus one wait descriptor (SW, FN; status QI_DONE = 2 into a
-// per-slot status word first written QI_IN_USE = 1) are written to the
-// queue under the unit's queue lock, IQT is written once, and the CPU polls
-// the status word every poll_ns, reading FSTS before each poll: ICE is
-// cleared and the wait goes on, IQE or ITE (or max_polls polls without
-// completion) stop the run with an error. The queue's free space is
-// tracked from IQH.
+// Per unit, the register accesses, GCMD protocol (11.4.4), invalidation
+// submission (Linux qi_submit_sync()) and the unit-wide bring-up steps 2-4
+// are DriverUnit's (driver_unit.h); this class does the per-device steps,
+// the domains and the DMA API.
 //
 // Lazy unmaps: the flush queue's timer is a thread of its own (Linux's
 // fq_timer), which flushes a unit's domains when the deadline passes.
@@ -76,10 +69,10 @@
 #include "host/driver_unit.h"
 #include "host/host_bus.h"
 #include "host/host_driver_params.h"
-#include "vtd/cap_ecap.h"
 #include "host/host_driver_stats.h"
-#include "vtd/qi_descriptor.h"
 #include "trace/trace_record.h"
+#include "vtd/cap_ecap.h"
+#include "vtd/qi_descriptor.h"
 
 namespace iommusim {
 
