@@ -1,9 +1,10 @@
 /*
  * iommusim test table: a DMAR table with every remapping structure type that
  * iasl 20200925 (Debian acpica-tools) compiles (DRHD, RMRR, ATSR, RHSA, ANDD;
- * not SATC, which tb/unit/test_acpi_dmar.cpp appends as bytes) and every
- * device scope type (endpoint, bridge, I/O APIC, HPET, ACPI namespace device),
- * including multi-hop paths. tb/unit/test_acpi_dmar.cpp checks every field.
+ * not SATC, which tb/unit/platform/test_acpi_dmar.cpp appends as bytes) and
+ * every device scope type (endpoint, bridge, I/O APIC, HPET, ACPI namespace
+ * device), including multi-hop paths. tb/unit/platform/test_acpi_dmar.cpp
+ * checks every field.
  *
  * iasl computes "Table Length" and "Checksum". Subtable "Length" and scope
  * "Entry Length" values must be exact: iasl 20200925 loops forever on some
