@@ -7,8 +7,8 @@
 // Timing: the annotated arrival time (sc_time_stamp() + delay) is the request's
 // arrival; the response's delay is set to DramTiming's completion time. DMI is
 // granted for one 4 KiB page at a time with zero latency: it is the host's
-// untimed path (DESIGN.md, "Nothing is shared behind the sockets' backs, except
-// DMI"). transport_dbg reads and writes the bytes without timing.
+// untimed path (docs/architecture.md, "The system, as data flows through
+// it"). transport_dbg reads and writes the bytes without timing.
 #pragma once
 #include <cstdint>
 #include <string>
