@@ -21,6 +21,15 @@ unsigned log2_exact(std::uint64_t v) {
   return s;
 }
 
+// The outcome of a request forwarded with its address as it is (pass-through,
+// or already translated) at time t.
+TranslationEngine::Outcome forwarded(TranslationEngine::Outcome& out, Addr pa, Tick t) {
+  out.ok = true;
+  out.pa = pa;
+  out.done = t;
+  return out;
+}
+
 // What a table lookup behind a cache gives.
 template <class Entry>
 struct TableLookupResult {
@@ -398,20 +407,12 @@ TranslationEngine::Outcome TranslationEngine::translate_legacy(const Request& q,
       out.done = t;
       return out;
     }
-    if (q.at == AddressType::Translated) {  // already translated by the device's ATC
-      out.ok = true;
-      out.pa = q.iova;
-      out.done = t;
-      return out;
-    }
+    if (q.at == AddressType::Translated) return forwarded(out, q.iova, t);  // translated by the device's ATC
   }
   const bool tr = q.at == AddressType::TranslationRequest;
   if (ce.tt == kTtPassThrough) {
     ++stats_.passthrough;
-    out.ok = true;
-    out.pa = q.iova;
-    out.done = t;
-    return out;
+    return forwarded(out, q.iova, t);
   }
   t += cycle_ps_ * p_.iotlb.latency_cycles();
   Tick ready = 0;
@@ -457,10 +458,7 @@ TranslationEngine::Outcome TranslationEngine::translate_scalable(const Request& 
   out.fpd = pce.fpd;
   if (pe.pgtt == kPgttPassThrough) {
     ++stats_.passthrough;
-    out.ok = true;
-    out.pa = q.iova;
-    out.done = t;
-    return out;
+    return forwarded(out, q.iova, t);
   }
   t += cycle_ps_ * p_.iotlb.latency_cycles();
   Tick ready = 0;
