@@ -83,7 +83,7 @@ std::pair<Tick, Tick> parse_vcd_window(const std::string& w) {
       throw bad(fmt::format("'{}' is not a number of nanoseconds", text));
     }
     if (used != text.size() || !(ns >= 0) || ns > 1e12) throw bad(fmt::format("'{}' is not a number of nanoseconds", text));
-    return static_cast<Tick>(ns * 1000 + 0.5);
+    return ticks_from_ns(ns);
   };
   const Tick from = parse(w.substr(0, colon), 0);
   const Tick to = parse(w.substr(colon + 1), ~Tick{0});

@@ -13,16 +13,16 @@
 namespace iommusim {
 
 BufferPipeline::BufferPipeline(HostDriver& driver, const Bdf& dev, const PacketBuffers& pb, RunError& error,
-                               const std::string& name, StatsRegistry& stats)
+                               const StatsGroup& stats)
     : driver_(driver),
       dev_(dev),
       pb_(pb),
       error_(error),
-      buffers_mapped_(StatsGroup(stats, name).counter("buffers_mapped", "Per-packet buffers mapped for the device")),
-      batches_(StatsGroup(stats, name).counter("batches", "Completion batches the driver handled (one per interrupt)")),
-      device_waits_(StatsGroup(stats, name).counter("device_waits", "Times the device waited for a buffer to be mapped")),
-      device_wait_(StatsGroup(stats, name).average("device_wait_time",
-                                                   "Time the device waited for a mapped buffer (1 Tick = 1 ps)", "Tick")) {
+      buffers_mapped_(stats.counter("buffers_mapped", "Per-packet buffers mapped for the device")),
+      batches_(stats.counter("batches", "Completion batches the driver handled (one per interrupt)")),
+      device_waits_(stats.counter("device_waits", "Times the device waited for a buffer to be mapped")),
+      device_wait_(stats.average("device_wait_time", "Time the device waited for a mapped buffer (1 Tick = 1 ps)",
+                                 "Tick")) {
   pb_.depth = std::max(1u, pb_.depth);
   pb_.batch = std::clamp(pb_.batch, 1u, pb_.depth);
   pb_.pool_buffers = std::max(1u, pb_.pool_buffers);

@@ -23,7 +23,7 @@
 
 #include "common/bdf.h"
 #include "common/run_error.h"
-#include "common/stats.h"
+#include "common/stats_group.h"
 #include "host/dma_api.h"
 #include "pcie/dma_mapper.h"
 
@@ -34,8 +34,9 @@ class HostDriver;
 class BufferPipeline : public DmaMapper {
  public:
   // Statistics under `name` (e.g. system.host.driver.nic0).
+  // `stats`: the pipeline's statistics group (<driver>.<endpoint>).
   BufferPipeline(HostDriver& driver, const Bdf& dev, const PacketBuffers& pb, RunError& error,
-                 const std::string& name, StatsRegistry& stats);
+                 const StatsGroup& stats);
 
   Addr static_iova(std::size_t i) const override { return statics_.at(i); }
   Addr acquire(std::uint64_t k) override;

@@ -458,7 +458,7 @@ void HostDriver::run_events() {
 }
 
 DmaMapper* HostDriver::add_pipeline(const std::string& name, const Bdf& dev, const PacketBuffers& pb) {
-  auto p = std::make_unique<BufferPipeline>(*this, dev, pb, error_, std::string(this->name()) + "." + name, stats_);
+  auto p = std::make_unique<BufferPipeline>(*this, dev, pb, error_, StatsGroup(stats_, this->name()).group(name));
   BufferPipeline* raw = p.get();
   sc_core::sc_spawn(sc_bind(&BufferPipeline::run, raw), (name + "_buffers").c_str());
   pipelines_.push_back(std::move(p));

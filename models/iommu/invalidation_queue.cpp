@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "common/pcie_attr.h"
+#include "vtd/ats_completion.h"
 #include "vtd/registers.h"
 
 namespace iommusim {
@@ -106,9 +107,9 @@ void InvalidationQueue::drain() {
 
 void InvalidationQueue::send_devtlb_invalidation(const QiDescriptor& d) {
   ++stats_.devtlb_invalidations;
-  // The ATS invalidate request's body: untranslated address 63:12 and S
-  // (VT-d 6.5.2.5 passes ADDR and S through; PCIe 10.3.1).
-  const Addr body = (d.addr & ~Addr(0xfff)) | (d.size ? Addr(1) << 11 : 0);
+  // The ATS invalidate request's body (PCIe 10.3.1): ADDR and S passed
+  // through (VT-d 6.5.2.5).
+  const Addr body = encode_ats_invalidate(d.addr, d.size);
   unsigned char data[8];
   for (unsigned i = 0; i < 8; ++i) data[i] = static_cast<unsigned char>(body >> (8 * i));
   PcieAttr attr;

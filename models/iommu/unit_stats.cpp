@@ -30,7 +30,7 @@ TranslationStats::TranslationStats(const StatsGroup& g)
       context_walks(g.counter("context_walks", "Root and context table lookups")),
       walks(g.counter("walks", "Page walks (second-level, first-level and nested)")),
       walk_reads(g.counter("walk_reads", "Table entries read from memory (context lookups and walks)")),
-      walker_wait(g.counter("walker_wait", "Time table lookups waited for a free walker slot (1 Tick = 1 ps)")),
+      walker_wait(g.counter("walker_wait", "Time table lookups waited for a free walker slot (1 Tick = 1 ps)", "Tick")),
       reads_per_walk(g.average("reads_per_walk", "Table entries read per page walk (any kind)")),
       walk_latency(g.histogram("walk_latency",
                                "Page-walk latency (any kind), slot acquired to last entry read (1 Tick = 1 ps)")) {

@@ -86,7 +86,7 @@ Endpoint::Endpoint(sc_core::sc_module_name name, const EndpointParams& p, StatsR
   if (p.has_devtlb) {
     devtlb_ = std::make_unique<Iotlb>(p.devtlb, 0x5eed0000u ^ p.bdf.rid());
     devtlb_lookup_ps_ = period_from_mhz(p.clock_mhz) * p.devtlb.latency_cycles();
-    const StatsGroup devtlb(stats, fmt::format("{}.devtlb", this->name()));
+    const StatsGroup devtlb = StatsGroup(stats, this->name()).group("devtlb");
     devtlb.formula("hits", "Device-TLB hits", "Count", [this] { return double(devtlb_->hits()); });
     devtlb.formula("misses", "Device-TLB misses", "Count", [this] { return double(devtlb_->misses()); });
   }
@@ -197,7 +197,7 @@ void Endpoint::bar_access(tlm::tlm_generic_payload& trans, sc_core::sc_time& del
 void Endpoint::ats_invalidate(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
   ++invalidations_;
   if (devtlb_) {
-    const AtsRange range = decode_ats_range(trans.get_address(), (trans.get_address() >> 11) & 1);
+    const AtsRange range = decode_ats_invalidate(trans.get_address());
     entries_invalidated_ += range.shift >= 64 ? devtlb_->invalidate_global()
                                               : devtlb_->invalidate_pages(0, range.base, range.shift - 12);
     if (!p_.answers_invalidations) {

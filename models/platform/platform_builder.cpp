@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "common/stats_group.h"
 #include "pcie/workloads.h"
 #include "platform/acpi_dmar.h"
 #include "platform/dmar_boot_log.h"
@@ -219,12 +220,12 @@ void PlatformBuilder::form_iommu_groups() {
   for (std::size_t i = 0; i < endpoints.size(); ++i) {
     sys_.rc_->set_group(endpoints[i]->params().bdf, groups[i].id, groups[i].bridged);
     const int id = groups[i].id;
-    stats_.formula(std::string(endpoints[i]->name()) + ".iommu_group", "The device's IOMMU group (topology and ACS)",
-                   "Count", [id] { return double(id); });
+    StatsGroup(stats_, endpoints[i]->name())
+        .formula("iommu_group", "The device's IOMMU group (topology and ACS)", "Count", [id] { return double(id); });
     count = std::max(count, id + 1);
   }
-  stats_.formula(std::string(sys_.name()) + ".iommu_groups", "IOMMU groups of the platform's endpoints", "Count",
-                 [count] { return double(count); });
+  StatsGroup(stats_, sys_.name())
+      .formula("iommu_groups", "IOMMU groups of the platform's endpoints", "Count", [count] { return double(count); });
 }
 
 // ---------------------------------------------------------------- workloads and trace

@@ -80,7 +80,6 @@ class PlatformBuilder {
   TxnLog* txn_log_;
 
   // platform (which parse_configuration has read by then).
-  ConfigNode platform_node() { return cfg_.root().child("platform"); }
 
   // What parse_configuration read; the ConfigNodes name places in messages.
   MemoryParams memory_;

@@ -56,4 +56,14 @@ AtsRange decode_ats_range(Addr addr, bool s);
 // The address bits of a range of 2^shift bytes at base (S = shift > 12).
 Addr encode_ats_range(Addr base, unsigned shift);
 
+// The ATS Invalidate Request message body (PCIe 10.3.1, one 64-bit value
+// here): untranslated address 63:12 with the range encoding above, and S in
+// bit 11. The VT-d device-TLB invalidate descriptor passes its ADDR and S
+// through unchanged (6.5.2.5).
+inline constexpr Addr kAtsInvalidateS = Addr{1} << 11;
+inline Addr encode_ats_invalidate(Addr addr, bool s) { return (addr & ~Addr{0xfff}) | (s ? kAtsInvalidateS : 0); }
+inline AtsRange decode_ats_invalidate(std::uint64_t body) {
+  return decode_ats_range(body & ~Addr{0xfff}, (body & kAtsInvalidateS) != 0);
+}
+
 }  // namespace iommusim
