@@ -1,4 +1,4 @@
-// Fuzzes the IRTE decoder (models/iommu/irte.*). Input: 1 byte of options
+// Fuzzes the IRTE decoder (models/vtd/irte.*). Input: 1 byte of options
 // (EIME, posting supported), 1 byte HAW, then the entry's two qwords.
 //
 // Invariants:

@@ -1,4 +1,4 @@
-// Fuzzes the queued-invalidation descriptor decoder (models/iommu/qi_descriptor.*).
+// Fuzzes the queued-invalidation descriptor decoder (models/vtd/qi_descriptor.*).
 // Input: 1 byte of options (width, unit capabilities), then the descriptor's
 // qwords (2 in 128-bit mode, 4 in 256-bit mode).
 //

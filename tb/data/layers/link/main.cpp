@@ -1,0 +1,2 @@
+// Never run: only the link matters.
+int main() { return 0; }
