@@ -8,6 +8,7 @@
 #include "common/msi_message.h"
 #include "common/sc_time_conv.h"
 #include "vtd/irte.h"
+#include "vtd/register_fields.h"
 #include "vtd/registers.h"
 #include "vtd/remappable_msi.h"
 
@@ -229,8 +230,8 @@ void DriverUnit::set_root_table() {
         store(pa, 8, v);
         ++st_.table_writes;
       });
-  const uint64_t ttm = p_.mode == DriverMode::Scalable ? 1 : 0;
-  write_reg(reg::kRtaddr, 8, tables->root() | (ttm << reg::kRtaddrTtmShift));
+  const RootTablePointer rtaddr{tables->root(), p_.mode == DriverMode::Scalable ? reg::kTtmScalable : reg::kTtmLegacy};
+  write_reg(reg::kRtaddr, 8, rtaddr.encode());
   global_command(reg::kGcmdSrtp, true, reg::kGstsRtps, "RTPS");
   // Linux init_dmars(): flush the context cache and IOTLB globally (and the
   // PASID cache in scalable mode) after a new root table.
@@ -297,7 +298,7 @@ void DriverUnit::enable_interrupt_remapping(const std::vector<DriverEndpointInfo
   // here every device's interrupts are known at boot), then the table pointer.
   for (const DriverEndpointInfo& ep : endpoints)
     if (ep.unit == static_cast<int>(index)) setup_irtes(ep, program_msi);
-  write_reg(reg::kIrta, 8, irt | (eime ? reg::kIrtaEime : 0) | (p_.irt_size_log2 - 1));
+  write_reg(reg::kIrta, 8, InterruptRemapTablePointer{irt, eime, p_.irt_size_log2 - 1}.encode());
   global_command(reg::kGcmdSirtp, true, reg::kGstsIrtps, "IRTPS");
   QiDescriptor iec;
   iec.type = QiType::InterruptEntryCache;

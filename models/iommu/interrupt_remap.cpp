@@ -37,8 +37,7 @@ RemapOutcome remap_msi(TableReader& mem, const MsiRequest& req,
 
   // A request outside 0xFEEx_xxxx (upper 32 bits included) cannot be decoded
   // as an interrupt: QEMU vtd_interrupt_remap_msi reports 0x20.
-  if ((req.addr >> 32) != 0 || ((req.addr >> 20) & 0xfff) != 0xfee)
-    return blocked(FaultReason::kIrRequestReserved, 0);
+  if (!msi_in_window(req.addr)) return blocked(FaultReason::kIrRequestReserved, 0);
 
   // 5.1.2.1: compatibility format is blocked in x2APIC mode (EIME) or when
   // GSTS.CFIS is clear; otherwise it bypasses remapping.
@@ -48,11 +47,9 @@ RemapOutcome remap_msi(TableReader& mem, const MsiRequest& req,
   }
 
   // 5.1.2.2 / 5.1.3: handle and subhandle.
-  const uint32_t handle = static_cast<uint32_t>(((req.addr >> 5) & 0x7fff) |
-                                                (((req.addr >> 2) & 1) << 15));
-  const bool shv = req.addr & kMsiAddrShv;
-  const uint32_t index = shv ? handle + (req.data & 0xffff) : handle;
-  if (shv && (req.data & 0xffff0000u)) return blocked(FaultReason::kIrRequestReserved, index);
+  const RemappableMsi msi = RemappableMsi::decode(req.addr, req.data);
+  const uint32_t index = msi.index();
+  if (msi.shv && msi.data_reserved) return blocked(FaultReason::kIrRequestReserved, index);
 
   const uint64_t entries = uint64_t{2} << (irta.size & 0xf);  // 2^(S+1)
   if (index >= entries) return blocked(FaultReason::kIrIndexBeyondTable, index);
@@ -102,17 +99,15 @@ RemapOutcome remap_msi(TableReader& mem, const MsiRequest& req,
 }
 
 PostedUpdate post_interrupt(const std::array<uint64_t, 8>& desc, uint32_t vector, bool urgent) {
+  const PostedDescriptor before{desc};
+  PostedDescriptor after = before;
+  after.set_pir(vector);
   PostedUpdate u;
-  u.desc = desc;
-  const unsigned v = vector & 0xff;
-  u.desc[v / 64] |= uint64_t{1} << (v % 64);
-  const uint64_t ctrl = desc[4];
-  const bool on = ctrl & 1;
-  const bool sn = (ctrl >> 1) & 1;
-  u.nv = static_cast<uint32_t>((ctrl >> 16) & 0xff);
-  u.ndst = static_cast<uint32_t>(ctrl >> 32);
-  u.notify = !on && (urgent || !sn);
-  if (u.notify) u.desc[4] |= 1;  // ON
+  u.nv = before.nv();
+  u.ndst = before.ndst();
+  u.notify = !before.on() && (urgent || !before.sn());
+  if (u.notify) after.set_on();
+  u.desc = after.q;
   return u;
 }
 

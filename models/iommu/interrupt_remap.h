@@ -16,6 +16,7 @@
 #include "common/types.h"
 #include "vtd/fault_reason.h"
 #include "vtd/irte.h"
+#include "vtd/posted_descriptor.h"
 #include "vtd/remappable_msi.h"
 #include "iommu/register_file.h"
 #include "iommu/table_reader.h"
@@ -73,17 +74,7 @@ RemapOutcome remap_msi(TableReader& mem, const MsiRequest& req,
                        const InterruptRemapTablePointer& irta, bool ire, bool cfi, unsigned haw,
                        bool posting_supported = true);
 
-// Posted-interrupt descriptor (5.2.2 / 9.12; Linux struct pi_desc), 64 bytes
-// as 8 little-endian qwords:
-//   bits 255:0    PIR   one request bit per vector (qwords 0..3)
-//   bit 256       ON    outstanding notification (qword 4 bit 0)
-//   bit 257       SN    suppress notification    (qword 4 bit 1)
-//   bits 279:272  NV    notification vector      (qword 4 bits 23:16)
-//   bits 319:288  NDST  notification destination (qword 4 bits 63:32;
-//                       xAPIC: APIC ID in NDST[15:8])
-//   other bits reserved.
-inline constexpr unsigned kPostedDescriptorBytes = 64;
-
+// The posted-interrupt descriptor format is vtd/posted_descriptor.h.
 struct PostedUpdate {
   std::array<uint64_t, 8> desc{};  // the descriptor after the update
   bool notify = false;             // send notification event NV to NDST
@@ -95,10 +86,5 @@ struct PostedUpdate {
 // request a notification event. Otherwise (ON already set, or SN set for a
 // non-urgent interrupt) the descriptor only gains the PIR bit.
 PostedUpdate post_interrupt(const std::array<uint64_t, 8>& desc, uint32_t vector, bool urgent);
-
-// The APIC ID a notification goes to: NDST[15:8] in xAPIC mode, NDST in x2APIC.
-inline uint32_t posted_notification_apic_id(uint32_t ndst, bool eime) {
-  return eime ? ndst : (ndst >> 8) & 0xffu;
-}
 
 }  // namespace iommusim

@@ -325,9 +325,7 @@ void RegisterFile::complete_te(bool enabled) {
 }
 
 void RegisterFile::complete_srtp() {
-  root_table_ = RootTablePointer{rtaddr_at_srtp_ & reg::kRtaddrRtaMask,
-                                 static_cast<unsigned>((rtaddr_at_srtp_ & reg::kRtaddrTtmMask) >>
-                                                       reg::kRtaddrTtmShift)};
+  root_table_ = RootTablePointer::decode(rtaddr_at_srtp_);
   val(reg::kGsts) |= reg::kGstsRtps;
 }
 
@@ -345,9 +343,7 @@ void RegisterFile::complete_ire(bool enabled) {
 }
 
 void RegisterFile::complete_sirtp() {
-  irt_ = InterruptRemapTablePointer{irta_at_sirtp_ & reg::kIrtaAddrMask,
-                                    bool(irta_at_sirtp_ & reg::kIrtaEime),
-                                    static_cast<unsigned>(irta_at_sirtp_ & reg::kIrtaSMask)};
+  irt_ = InterruptRemapTablePointer::decode(irta_at_sirtp_);
   val(reg::kGsts) |= reg::kGstsIrtps;
 }
 
@@ -431,16 +427,9 @@ bool RegisterFile::record_fault(const FaultRecord& f) {
     fsts |= kFstsPfo;  // the next register still holds an unserviced fault
     return raise_fault_event(before);
   }
-  val(lo_off) = f.addr & ~uint64_t{0xFFF};
-  uint64_t h = kFrcdF | f.sid | (uint64_t{f.reason} << kFrcdFrShift);
-  if (!f.write) h |= kFrcdT;
-  if (f_.dt) h |= uint64_t(f.at & 3) << kFrcdAtShift;
-  if (f_.pasid && f.has_pasid) {
-    h |= kFrcdPp | (uint64_t(f.pasid & 0xFFFFF) << kFrcdPvShift);
-    if (f.exec) h |= kFrcdExe;
-    if (f.priv) h |= kFrcdPriv;
-  }
-  hi = h;
+  const std::array<uint64_t, 2> frcd = f.encode_frcd(f_.dt, f_.pasid);
+  val(lo_off) = frcd[0];
+  hi = frcd[1];
   // FRI names the register holding the first pending fault: it is updated
   // when PPF goes from 0 to 1.
   if (!(fsts & kFstsPpf))

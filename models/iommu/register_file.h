@@ -23,6 +23,7 @@
 #include "common/types.h"
 #include "vtd/cap_ecap.h"
 #include "vtd/invalidation_granularity.h"
+#include "vtd/register_fields.h"
 
 namespace iommusim {
 
@@ -70,39 +71,6 @@ struct Command {
   bool enable = false;              // the Set* kinds that switch something on/off
   ContextInvalidation context;      // ContextInvalidate
   IotlbInvalidation iotlb;          // IotlbInvalidate
-};
-
-// The root table pointer latched by SRTP (RTADDR 63:12 and TTM 11:10).
-struct RootTablePointer {
-  Addr address = 0;
-  unsigned ttm = 0;  // 0 legacy, 1 scalable, 3 abort-DMA (reg::kTtm*)
-  bool operator==(const RootTablePointer& o) const { return address == o.address && ttm == o.ttm; }
-};
-
-// The interrupt remapping table pointer latched by SIRTP (IRTA).
-struct InterruptRemapTablePointer {
-  Addr address = 0;
-  bool eime = false;      // x2APIC mode (IRTA.EIME)
-  unsigned size = 0;      // S: the table has 2^(S+1) entries
-};
-
-struct MsiMessage {
-  Addr address = 0;   // FEUADDR:FEADDR
-  uint32_t data = 0;  // FEDATA
-};
-
-// A primary fault as the translation logic reports it.
-struct FaultRecord {
-  uint16_t sid = 0;        // requester id
-  Addr addr = 0;           // fault info: page address (bits 11:0 dropped); for an
-                           // interrupt-remapping fault, the index in 63:48
-  uint8_t reason = 0;      // FR (Appendix "Fault Reason Encodings")
-  bool write = false;      // recorded as T = 0 (write); reads/AtomicOps are T = 1
-  bool has_pasid = false;  // PP; PV/EXE/PRIV only recorded when set (and ECAP.PASID)
-  uint32_t pasid = 0;
-  bool exec = false;
-  bool priv = false;
-  unsigned at = 0;         // PCIe AT (recorded only with ECAP.DT)
 };
 
 class RegisterFile {
