@@ -17,13 +17,14 @@ HostCpu::HostCpu(sc_core::sc_module_name name, StatsRegistry& stats, Progress& p
       mem("mem"),
       progress_(progress),
       txn_log_(txn_log),
-      mmio_reads_(StatsGroup(stats, this->name()).counter("mmio_reads", "Register reads")),
-      mmio_writes_(StatsGroup(stats, this->name()).counter("mmio_writes", "Register writes")),
-      mem_reads_(StatsGroup(stats, this->name()).counter("mem_reads", "CPU loads from memory")),
-      mem_writes_(StatsGroup(stats, this->name()).counter("mem_writes", "CPU stores to memory")),
-      loads_(StatsGroup(stats, this->name()).counter("loads", "Files copied into memory")),
-      errors_(StatsGroup(stats, this->name()).counter("errors", "Accesses that completed with an error")),
-      driver_errors_(StatsGroup(stats, this->name()).counter("driver_errors",
+      stats_group_(stats, this->name()),
+      mmio_reads_(stats_group_.counter("mmio_reads", "Register reads")),
+      mmio_writes_(stats_group_.counter("mmio_writes", "Register writes")),
+      mem_reads_(stats_group_.counter("mem_reads", "CPU loads from memory")),
+      mem_writes_(stats_group_.counter("mem_writes", "CPU stores to memory")),
+      loads_(stats_group_.counter("loads", "Files copied into memory")),
+      errors_(stats_group_.counter("errors", "Accesses that completed with an error")),
+      driver_errors_(stats_group_.counter("driver_errors",
                                    "Trace map/unmap records the driver refused")) {
   if (driver) driver_ = std::make_unique<HostDriver>("driver", *driver, *this, run_error_, stats);
   SC_THREAD(run);

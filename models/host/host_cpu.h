@@ -24,7 +24,7 @@
 #include "host/host_bus.h"
 #include "host/host_driver.h"
 #include "common/progress.h"
-#include "common/stats.h"
+#include "common/stats_group.h"
 #include "trace/trace_record.h"
 #include "trace/txn_log.h"
 
@@ -69,6 +69,7 @@ class HostCpu : public sc_core::sc_module, public HostBus {
   Progress& progress_;
   TxnLog* txn_log_;
   std::vector<TraceRecord> records_;
+  StatsGroup stats_group_;  // the statistics below, under the instance name
   Counter& mmio_reads_;
   Counter& mmio_writes_;
   Counter& mem_reads_;

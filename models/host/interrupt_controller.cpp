@@ -12,8 +12,9 @@ InterruptController::InterruptController(sc_core::sc_module_name name, StatsRegi
     : sc_module(name),
       irq_in("irq_in"),
       stats_(stats),
-      interrupts_(StatsGroup(stats, this->name()).counter("interrupts", "Interrupt messages delivered")),
-      rejected_(StatsGroup(stats, this->name()).counter("rejected",
+      stats_group_(stats, this->name()),
+      interrupts_(stats_group_.counter("interrupts", "Interrupt messages delivered")),
+      rejected_(stats_group_.counter("rejected",
                               "Writes that are not interrupt messages (not 0xFEExxxxx, or not 4 bytes)")) {
   irq_in.register_b_transport(this, &InterruptController::b_transport);
 }
@@ -31,7 +32,7 @@ void InterruptController::b_transport(int, tlm::tlm_generic_payload& trans, sc_c
   ++interrupts_;
   auto it = vectors_.find(f.vector);
   if (it == vectors_.end()) {
-    const StatsGroup g = StatsGroup(stats_, this->name()).group(fmt::format("vector_{:02x}", f.vector));
+    const StatsGroup g = stats_group_.group(fmt::format("vector_{:02x}", f.vector));
     VectorStats v{&g.counter("count", fmt::format("Interrupts with vector {:#x}", f.vector))};
     it = vectors_.emplace(f.vector, v).first;
     g.formula("last_arrival", "When this vector last arrived (1 Tick = 1 ps)", "Tick",

@@ -14,7 +14,7 @@
 #include <tlm_utils/multi_passthrough_target_socket.h>
 
 #include "common/msi_message.h"
-#include "common/stats.h"
+#include "common/stats_group.h"
 #include "common/types.h"
 
 namespace iommusim {
@@ -36,6 +36,7 @@ class InterruptController : public sc_core::sc_module {
     Tick last = 0;
   };
   StatsRegistry& stats_;
+  StatsGroup stats_group_;  // the statistics below, under the instance name
   Counter& interrupts_;
   Counter& rejected_;
   std::map<std::uint8_t, VectorStats> vectors_;

@@ -49,18 +49,19 @@ MemoryController::MemoryController(sc_core::sc_module_name name, const MemoryPar
       p_(p),
       store_(p.address_width),
       dram_(p.dram),
-      reads_(StatsGroup(stats, this->name()).counter("reads", "Read requests served")),
-      writes_(StatsGroup(stats, this->name()).counter("writes", "Write requests served")),
-      bytes_read_(StatsGroup(stats, this->name()).counter("bytes_read", "Bytes read", "Byte")),
-      bytes_written_(StatsGroup(stats, this->name()).counter("bytes_written", "Bytes written", "Byte")),
-      row_hits_(StatsGroup(stats, this->name()).counter("row_hits", "Bursts that hit an open row")),
-      row_misses_(StatsGroup(stats, this->name()).counter("row_misses", "Bursts to a closed bank (ACT)")),
+      stats_group_(stats, this->name()),
+      reads_(stats_group_.counter("reads", "Read requests served")),
+      writes_(stats_group_.counter("writes", "Write requests served")),
+      bytes_read_(stats_group_.counter("bytes_read", "Bytes read", "Byte")),
+      bytes_written_(stats_group_.counter("bytes_written", "Bytes written", "Byte")),
+      row_hits_(stats_group_.counter("row_hits", "Bursts that hit an open row")),
+      row_misses_(stats_group_.counter("row_misses", "Bursts to a closed bank (ACT)")),
       row_conflicts_(
-          StatsGroup(stats, this->name()).counter("row_conflicts", "Bursts to a bank with another row open (PRE+ACT)")),
-      errors_(StatsGroup(stats, this->name()).counter("errors", "Requests outside memory or malformed")),
-      latency_(StatsGroup(stats, this->name()).histogram("latency",
+          stats_group_.counter("row_conflicts", "Bursts to a bank with another row open (PRE+ACT)")),
+      errors_(stats_group_.counter("errors", "Requests outside memory or malformed")),
+      latency_(stats_group_.histogram("latency",
                                "Request latency from arrival to last data (1 Tick = 1 ps)", "Tick")) {
-  StatsGroup(stats, this->name()).formula("row_hit_rate", "Row-buffer hits per burst", "Ratio", [this] {
+  stats_group_.formula("row_hit_rate", "Row-buffer hits per burst", "Ratio", [this] {
     double total = double(row_hits_.value() + row_misses_.value() + row_conflicts_.value());
     return total == 0 ? 0.0 : double(row_hits_.value()) / total;
   });

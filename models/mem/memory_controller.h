@@ -18,7 +18,7 @@
 #include <tlm_utils/multi_passthrough_target_socket.h>
 
 #include "common/config.h"
-#include "common/stats.h"
+#include "common/stats_group.h"
 #include "mem/backing_store.h"
 #include "mem/dram_timing.h"
 
@@ -55,6 +55,7 @@ class MemoryController : public sc_core::sc_module {
   SparseMemory store_;
   DramTiming dram_;
 
+  StatsGroup stats_group_;  // the statistics below, under the instance name
   Counter& reads_;
   Counter& writes_;
   Counter& bytes_read_;

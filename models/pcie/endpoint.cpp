@@ -60,33 +60,34 @@ Endpoint::Endpoint(sc_core::sc_module_name name, const EndpointParams& p, StatsR
       posted_(p.posted_credits),
       issue_gap_ps_(period_from_mhz(p.clock_mhz) * p.issue_cycles),
       buffer_(std::max(p.mps, p.mrrs)),
-      dmas_(StatsGroup(stats, this->name()).counter("dmas", "DMAs completed")),
-      bytes_(StatsGroup(stats, this->name()).counter("bytes", "Bytes moved by successful DMAs", "Byte")),
-      read_tlps_(StatsGroup(stats, this->name()).counter("read_tlps", "Memory read request TLPs issued")),
-      write_tlps_(StatsGroup(stats, this->name()).counter("write_tlps", "Memory write TLPs issued")),
-      errors_(StatsGroup(stats, this->name()).counter("errors", "DMAs completed with an error or fault")),
-      tag_wait_(StatsGroup(stats, this->name()).counter("tag_wait",
+      stats_group_(stats, this->name()),
+      dmas_(stats_group_.counter("dmas", "DMAs completed")),
+      bytes_(stats_group_.counter("bytes", "Bytes moved by successful DMAs", "Byte")),
+      read_tlps_(stats_group_.counter("read_tlps", "Memory read request TLPs issued")),
+      write_tlps_(stats_group_.counter("write_tlps", "Memory write TLPs issued")),
+      errors_(stats_group_.counter("errors", "DMAs completed with an error or fault")),
+      tag_wait_(stats_group_.counter("tag_wait",
                               "Time TLPs waited for a free tag or posted credit", "Tick")),
-      ats_requests_(StatsGroup(stats, this->name()).counter("ats.translation_requests",
+      ats_requests_(stats_group_.counter("ats.translation_requests",
                                   "ATS translation requests sent (device-TLB misses and trace 'ats' records)")),
-      ats_unsupported_(StatsGroup(stats, this->name()).counter("ats.unsupported",
+      ats_unsupported_(stats_group_.counter("ats.unsupported",
                                      "ATS translation requests answered Unsupported Request")),
-      translated_tlps_(StatsGroup(stats, this->name()).counter("ats.translated_tlps",
+      translated_tlps_(stats_group_.counter("ats.translated_tlps",
                                      "TLPs sent translated (AT = 10b) from the device TLB")),
-      untranslated_fallbacks_(StatsGroup(stats, this->name()).counter("ats.untranslated_fallbacks",
+      untranslated_fallbacks_(stats_group_.counter("ats.untranslated_fallbacks",
                                             "TLPs sent untranslated because the translation did not grant the access")),
-      invalidations_(StatsGroup(stats, this->name()).counter("ats.invalidations",
+      invalidations_(stats_group_.counter("ats.invalidations",
                                    "ATS invalidate requests received")),
-      entries_invalidated_(StatsGroup(stats, this->name()).counter("ats.entries_invalidated",
+      entries_invalidated_(stats_group_.counter("ats.entries_invalidated",
                                          "Device-TLB entries removed by invalidate requests")),
-      bar_reads_(StatsGroup(stats, this->name()).counter("bar_reads", "Reads of the device's BARs (host MMIO, peer DMA)")),
-      bar_writes_(StatsGroup(stats, this->name()).counter("bar_writes", "Writes to the device's BARs (host MMIO, peer DMA)")),
-      latency_(StatsGroup(stats, this->name()).histogram("latency",
+      bar_reads_(stats_group_.counter("bar_reads", "Reads of the device's BARs (host MMIO, peer DMA)")),
+      bar_writes_(stats_group_.counter("bar_writes", "Writes to the device's BARs (host MMIO, peer DMA)")),
+      latency_(stats_group_.histogram("latency",
                                "DMA latency, issue of the first TLP to the last completion (1 Tick = 1 ps)", "Tick")) {
   if (p.has_devtlb) {
     devtlb_ = std::make_unique<Iotlb>(p.devtlb, 0x5eed0000u ^ p.bdf.rid());
     devtlb_lookup_ps_ = period_from_mhz(p.clock_mhz) * p.devtlb.latency_cycles();
-    const StatsGroup devtlb = StatsGroup(stats, this->name()).group("devtlb");
+    const StatsGroup devtlb = stats_group_.group("devtlb");
     devtlb.formula("hits", "Device-TLB hits", "Count", [this] { return double(devtlb_->hits()); });
     devtlb.formula("misses", "Device-TLB misses", "Count", [this] { return double(devtlb_->misses()); });
   }

@@ -41,7 +41,7 @@
 #include "common/start_gate.h"
 #include "common/pcie_attr.h"
 #include "common/progress.h"
-#include "common/stats.h"
+#include "common/stats_group.h"
 #include "iommu/iotlb.h"
 #include "mem/backing_store.h"
 #include "vtd/ats_completion.h"
@@ -164,6 +164,7 @@ class Endpoint : public sc_core::sc_module {
   SparseMemory bar_bytes_{64};
   Tick devtlb_lookup_ps_ = 0;
 
+  StatsGroup stats_group_;  // the statistics below, under the instance name
   Counter& dmas_;
   Counter& bytes_;
   Counter& read_tlps_;

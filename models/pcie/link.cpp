@@ -45,24 +45,23 @@ LinkParams LinkParams::from_config(ConfigNode n, unsigned mps) {
   return p;
 }
 
-Link::Direction::Direction(const std::string& prefix, const char* dir, StatsRegistry& stats, const LinkConfig& c)
+Link::Direction::Direction(const StatsGroup& g, const char* dir, const LinkConfig& c)
     : meter(c),
-      tlps(StatsGroup(stats, prefix).counter(fmt::format("{}_tlps", dir), fmt::format("TLPs sent {}stream", dir))),
-      dllps(StatsGroup(stats, prefix).counter(fmt::format("{}_dllps", dir),
-                          fmt::format("ACK and UpdateFC DLLPs sent {}stream", dir))),
-      skps(StatsGroup(stats, prefix).counter(fmt::format("{}_skps", dir), fmt::format("SKP ordered sets sent {}stream", dir))),
-      bytes(StatsGroup(stats, prefix).counter(fmt::format("{}_bytes", dir),
-                          fmt::format("Bytes on the wire {}stream (TLPs with overhead, DLLPs, SKPs)", dir), "Byte")),
-      payload(StatsGroup(stats, prefix).counter(fmt::format("{}_payload_bytes", dir),
-                            fmt::format("Data bytes carried by TLPs {}stream", dir), "Byte")),
-      busy(StatsGroup(stats, prefix).counter(fmt::format("{}_busy", dir),
-                         fmt::format("Time the {}stream direction was serializing", dir), "Tick")) {
-  StatsGroup(stats, prefix).formula(fmt::format("{}_utilisation", dir),
-                fmt::format("{}_busy / max(simulated time, end of the last {}stream reservation)", dir, dir), "Ratio",
-                [this] {
-                  const Tick span = std::max(now_tick(), line.busy_until());
-                  return span ? static_cast<double>(busy.value()) / static_cast<double>(span) : 0.0;
-                });
+      tlps(g.counter(fmt::format("{}_tlps", dir), fmt::format("TLPs sent {}stream", dir))),
+      dllps(g.counter(fmt::format("{}_dllps", dir), fmt::format("ACK and UpdateFC DLLPs sent {}stream", dir))),
+      skps(g.counter(fmt::format("{}_skps", dir), fmt::format("SKP ordered sets sent {}stream", dir))),
+      bytes(g.counter(fmt::format("{}_bytes", dir),
+                      fmt::format("Bytes on the wire {}stream (TLPs with overhead, DLLPs, SKPs)", dir), "Byte")),
+      payload(g.counter(fmt::format("{}_payload_bytes", dir), fmt::format("Data bytes carried by TLPs {}stream", dir),
+                        "Byte")),
+      busy(g.counter(fmt::format("{}_busy", dir), fmt::format("Time the {}stream direction was serializing", dir),
+                     "Tick")) {
+  g.formula(fmt::format("{}_utilisation", dir),
+            fmt::format("{}_busy / max(simulated time, end of the last {}stream reservation)", dir, dir), "Ratio",
+            [this] {
+              const Tick span = std::max(now_tick(), line.busy_until());
+              return span ? static_cast<double>(busy.value()) / static_cast<double>(span) : 0.0;
+            });
 }
 
 Tick Link::Direction::count_overhead(unsigned count, unsigned each_bytes, Counter& counter, const LinkTiming& t) {
@@ -80,8 +79,8 @@ Link::Link(sc_core::sc_module_name name, const LinkParams& p, StatsRegistry& sta
       from_host("from_host"),
       to_device("to_device"),
       t_(p.timing),
-      up_(this->name(), "up", stats, p.timing),
-      down_(this->name(), "down", stats, p.timing) {
+      up_(StatsGroup(stats, this->name()), "up", p.timing),
+      down_(StatsGroup(stats, this->name()), "down", p.timing) {
   from_device.register_b_transport(this, &Link::b_transport);
   from_host.register_b_transport(this, &Link::b_transport_down);
 }

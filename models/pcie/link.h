@@ -37,7 +37,7 @@
 
 #include "common/config.h"
 #include "common/resource_timeline.h"
-#include "common/stats.h"
+#include "common/stats_group.h"
 #include "pcie/link_timing.h"
 
 namespace iommusim {
@@ -71,7 +71,7 @@ class Link : public sc_core::sc_module {
   // One direction of the link: its serialization timeline, DLLP meter and
   // statistics.
   struct Direction {
-    Direction(const std::string& prefix, const char* dir, StatsRegistry& stats, const LinkConfig& c);
+    Direction(const StatsGroup& g, const char* dir, const LinkConfig& c);
     // Counts `count` DLLPs or SKPs of `each_bytes` in the statistics and
     // returns their serialization time.
     Tick count_overhead(unsigned count, unsigned each_bytes, Counter& counter, const LinkTiming& t);

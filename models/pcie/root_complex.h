@@ -45,7 +45,7 @@
 #include "common/bdf.h"
 #include "common/config.h"
 #include "common/types.h"
-#include "common/stats.h"
+#include "common/stats_group.h"
 
 namespace iommusim {
 
@@ -128,6 +128,7 @@ class RootComplex : public sc_core::sc_module {
   std::map<Bdf, int> ats_targets_;
   std::map<Bdf, int> routes_;
   int default_route_ = 0;
+  StatsGroup stats_group_;  // the statistics below, under the instance name
   Counter& dma_requests_;
   Counter& msis_;
   Counter& mmio_requests_;
