@@ -153,9 +153,12 @@ void NicSource::queue_packet() {
   const Addr desc = ring + (i % p_.ring_entries) * p_.desc_bytes;
   const std::uint64_t size = p_.packet_size.draw(rng_.next());
   if (p_.line_rate_gbps > 0) {
-    // Wire time of (size + 20) bytes at the line rate; times in ps.
+    // Wire time of (size + 20) bytes at the line rate; times in ps. The
+    // arrival time is kept in fractional ps so that rounding does not
+    // accumulate; each arrival is rounded to the nearest ps, halves away from
+    // zero (the rule of ticks_from_ns).
     if (next_arrival_ps_ < 0) next_arrival_ps_ = double(p_.start_ps);
-    t = static_cast<Tick>(next_arrival_ps_ + 0.5);
+    t = static_cast<Tick>(std::llround(next_arrival_ps_));
     next_arrival_ps_ += double(size + 20) * 8.0 * 1000.0 / p_.line_rate_gbps;
   }
   const bool rx = p_.direction == NicParams::Direction::Rx || (p_.direction == NicParams::Direction::Both && !(i & 1));
