@@ -16,7 +16,5 @@ inline sc_core::sc_time to_sc_time(Tick ps) { return sc_core::sc_time::from_valu
 
 inline Tick now_tick() { return to_tick(sc_core::sc_time_stamp()); }
 
-// A clock period in ps from a frequency in MHz (e.g. 1000 MHz -> 1000 ps).
-inline Tick period_from_mhz(double mhz) { return static_cast<Tick>(1e6 / mhz + 0.5); }
 
 }  // namespace iommusim

@@ -17,6 +17,9 @@ constexpr Tick kPsPerNs = 1000;
 // ConfigNode::time_ns also follows.
 inline Tick ticks_from_ns(double ns) { return static_cast<Tick>(std::llround(ns * double(kPsPerNs))); }
 
+// A clock period in ps from a frequency in MHz (e.g. 1000 MHz -> 1000 ps).
+inline Tick period_from_mhz(double mhz) { return static_cast<Tick>(1e6 / mhz + 0.5); }
+
 // Host physical / IO virtual addresses: the full 64-bit space is representable,
 // models check their own width limits (52-bit physical by default).
 using Addr = std::uint64_t;

@@ -16,7 +16,6 @@ namespace iommusim {
 
 namespace {
 constexpr uint32_t kQiInUse = 1, kQiDone = 2;  // Linux enum qi_desc_status
-constexpr Addr kPage = 4096;
 }  // namespace
 
 DriverUnit::DriverUnit(const DriverUnitInfo& unit, std::size_t unit_index, Addr memory_base, Addr memory_end,
@@ -76,11 +75,11 @@ void DriverUnit::store(Addr pa, unsigned size, uint64_t v) {
 }
 
 Addr DriverUnit::alloc_page(const char* what) {
-  if (next_page + kPage > end_page)
+  if (next_page + kDriverPage > end_page)
     throw InputError(fmt::format("host driver: {}: out of driver memory for {} (host.driver.memory.size)",
                                  info.name, what));
   const Addr a = next_page;
-  next_page += kPage;
+  next_page += kDriverPage;
   return a;
 }
 
@@ -209,11 +208,11 @@ void DriverUnit::enable_qi() {
                                  info.name));
   const unsigned pages = 1u << p_.queue_qs;
   desc_bytes = f.smts ? kQiDescriptorBytes256 : kQiDescriptorBytes128;
-  entries = pages * unsigned(kPage) / desc_bytes;
+  entries = pages * unsigned(kDriverPage) / desc_bytes;
   iq = alloc_page("the invalidation queue");
   for (unsigned i = 1; i < pages; ++i) alloc_page("the invalidation queue");
   status_words = alloc_page("invalidation status words");
-  for (unsigned i = 1; i * kPage < 4ull * entries; ++i) alloc_page("invalidation status words");
+  for (unsigned i = 1; i * kDriverPage < 4ull * entries; ++i) alloc_page("invalidation status words");
   tail = head = 0;
   // Linux __dmar_enable_qi(): the queue must be empty when QIE is set.
   write_reg(reg::kIqt, 8, 0);
@@ -289,7 +288,7 @@ void DriverUnit::setup_irtes(const DriverEndpointInfo& ep, const MsiProgrammer& 
 void DriverUnit::enable_interrupt_remapping(const std::vector<DriverEndpointInfo>& endpoints,
                                             const MsiProgrammer& program_msi) {
   const unsigned irtes = 1u << p_.irt_size_log2;
-  const unsigned pages = std::max(1u, irtes * kIrteBytes / unsigned(kPage));
+  const unsigned pages = std::max(1u, irtes * kIrteBytes / unsigned(kDriverPage));
   irt = alloc_page("the interrupt remapping table");
   for (unsigned i = 1; i < pages; ++i) alloc_page("the interrupt remapping table");
   eime = p_.x2apic;

@@ -39,6 +39,9 @@
 
 namespace iommusim {
 
+// The page size of the driver's own structures (queues, tables, status words).
+inline constexpr Addr kDriverPage = 4096;
+
 // What the platform tells the driver (as ACPI's DMAR and PCI enumeration
 // tell an OS).
 struct DriverUnitInfo {

@@ -20,8 +20,6 @@ namespace iommusim {
 
 namespace {
 
-constexpr Addr kPage = 4096;
-
 // Page-table levels Linux gives a domain: iommu_calculate_agaw() ->
 // __iommu_calculate_agaw(iommu, DEFAULT_DOMAIN_ADDRESS_WIDTH = 57): the
 // largest SAGAW level at or below 57 bits (5 levels). 0: none supported.
@@ -57,14 +55,14 @@ HostDriver::HostDriver(sc_core::sc_module_name name, const HostDriverSetup& setu
       program_msi_(setup.program_msi),
       st_(StatsGroup(stats, this->name())) {
   const std::vector<DriverUnitInfo>& units = setup.units;
-  if (p_.memory_bytes / kPage < 16 * std::max<std::size_t>(units.size(), 1))
+  if (p_.memory_bytes / kDriverPage < 16 * std::max<std::size_t>(units.size(), 1))
     throw InputError(fmt::format("host.driver.memory.size: {:#x} bytes is too small for {} remapping units",
                                  p_.memory_bytes, units.size()));
-  const uint64_t share = (p_.memory_bytes / std::max<std::size_t>(units.size(), 1)) & ~(kPage - 1);
+  const uint64_t share = (p_.memory_bytes / std::max<std::size_t>(units.size(), 1)) & ~(kDriverPage - 1);
   for (std::size_t i = 0; i < units.size(); ++i) {
     const Addr base = p_.memory_base + i * share;
     units_.push_back(
-        std::make_unique<DriverUnit>(units[i], i, base, base + ((share / 4) & ~(kPage - 1)), bus_, p_, st_));
+        std::make_unique<DriverUnit>(units[i], i, base, base + ((share / 4) & ~(kDriverPage - 1)), bus_, p_, st_));
   }
   const StatsGroup g(stats, this->name());
   g.formula("bringup_time", "When bring-up finished (translation enabled; 1 Tick = 1 ps)", "Tick",
@@ -250,7 +248,7 @@ void HostDriver::bring_up() {
     ap.flush.global_flush = p_.fq_global_flush;
     ap.flush.caps = FlushCaps{u.f.psi, u.f.mamv, u.f.drd, u.f.dwd};
     ap.table_pool_base = u.end_page;
-    const uint64_t share = (p_.memory_bytes / units_.size()) & ~(kPage - 1);
+    const uint64_t share = (p_.memory_bytes / units_.size()) & ~(kDriverPage - 1);
     ap.table_pool_bytes = (p_.memory_base + i * share + share) - u.end_page;
     ap.forcedac = p_.forcedac;
     ap.caching_mode = u.f.cm;

@@ -73,7 +73,7 @@ InterruptRemapper::InterruptRemapper(const RemappingUnitParams& p, const Registe
       faults_(faults),
       stats_(stats),
       inv_(inv),
-      cycle_ps_(period_from_mhz(p.clock_mhz)),
+      cycle_ps_(p.cycle_ps()),
       iec_(p.iec, seed) {}
 
 std::size_t InterruptRemapper::invalidate_global() {

@@ -17,7 +17,7 @@ InvalidationQueue::InvalidationQueue(std::string unit_name, const RemappingUnitP
       parts_(parts),
       ports_(ports),
       stats_(stats),
-      cycle_ps_(period_from_mhz(p.clock_mhz)) {}
+      cycle_ps_(p.cycle_ps()) {}
 
 void InvalidationQueue::run() {
   for (;;) {

@@ -19,7 +19,7 @@ RemappingUnit::RemappingUnit(sc_core::sc_module_name name, const RemappingUnitPa
       irq_out("irq_out"),
       ats_out("ats_out"),
       p_(p),
-      cycle_ps_(period_from_mhz(p.clock_mhz)),
+      cycle_ps_(p.cycle_ps()),
       regfile_(p.features),
       stats_(StatsGroup(stats, this->name())),
       faults_(this->name(), regfile_, irq_out, stats_.faults, stats_.scopes),

@@ -50,7 +50,7 @@ TranslationEngine::TranslationEngine(const StatsGroup& unit, const RemappingUnit
       stats_(stats),
       inv_(inv),
       scopes_(scopes),
-      cycle_ps_(period_from_mhz(p.clock_mhz)),
+      cycle_ps_(p.cycle_ps()),
       cc_(p.context_cache, seed),
       pasid_cache_(p.pasid_cache, seed + 8),
       iotlb_(p.iotlb, seed + 16),

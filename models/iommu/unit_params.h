@@ -28,6 +28,7 @@ struct RemappingUnitParams {
   Addr reg_base = 0xFED90000;  // as on Intel platforms
   UnitFeatures features;
   double clock_mhz = 1000;
+  Tick cycle_ps() const { return period_from_mhz(clock_mhz); }  // one cycle of the unit's clock
   unsigned pipeline_cycles = 2;  // every translated request, before any lookup
   unsigned reg_cycles = 1;       // register access
   unsigned walker_slots = 4;     // concurrent table walks

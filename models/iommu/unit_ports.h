@@ -9,11 +9,10 @@
 #include <systemc>
 #include <tlm>
 
-#include "common/msi_message.h"
 #include "common/pcie_attr.h"
 #include "common/sc_time_conv.h"
-#include "iommu/register_file.h"  // MsiMessage
 #include "iommu/timed_table_reader.h"
+#include "vtd/register_fields.h"  // MsiMessage
 
 namespace iommusim {
 
