@@ -20,6 +20,7 @@
 
 #include <tlm>
 
+#include "common/msi_message.h"
 #include "iommu/fault_recorder.h"
 #include "iommu/interrupt_entry_cache.h"
 #include "iommu/interrupt_remap.h"
