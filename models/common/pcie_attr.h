@@ -37,11 +37,13 @@ struct PcieAttr : tlm::tlm_extension<PcieAttr> {
   std::uint8_t fault_reason = 0;   // VT-d fault reason when the IOMMU blocked it (0: none)
   bool interrupt_delivered = false;  // an interrupt message reached the interrupt controller
   std::uint32_t vector = 0, dest = 0;
+  Tick credit_return = 0;  // set by the root complex: when its inbound buffer took this TLP and returned the credit (absolute, 0: not set)
 
   void reset_outcome() {
     fault_reason = 0;
     interrupt_delivered = false;
     vector = dest = 0;
+    credit_return = 0;
   }
 
   tlm::tlm_extension_base* clone() const override { return new PcieAttr(*this); }

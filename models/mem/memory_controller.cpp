@@ -119,6 +119,7 @@ void MemoryController::b_transport(int, tlm::tlm_generic_payload& trans, sc_core
   if (MemoryOutcome* out = trans.get_extension<MemoryOutcome>()) {
     out->reached = true;
     out->addr = trans.get_address();
+    out->accepted = arrival;
   }
   delay = to_sc_time(r.done - now_tick());
 }

@@ -25,6 +25,8 @@ EndpointParams EndpointParams::from_config(ConfigNode n) {
   p.mrrs = static_cast<unsigned>(n.pow2("mrrs", p.mrrs, 128, 4096));
   p.clock_mhz = n.real("clock_mhz", p.clock_mhz, 1, 100000);
   p.issue_cycles = static_cast<unsigned>(n.u64("issue_cycles", p.issue_cycles, 0, 1'000'000));
+  p.request_latency_ps = n.time_ns("request_latency_ns", 0, 0, 1e6);
+  p.completion_latency_ps = n.time_ns("completion_latency_ns", 0, 0, 1e6);
   p.link = LinkParams::from_config(n.child("link"), p.mps);
   if (n.has("devtlb")) {
     ConfigNode d = n.child("devtlb");
@@ -83,7 +85,13 @@ Endpoint::Endpoint(sc_core::sc_module_name name, const EndpointParams& p, StatsR
       bar_reads_(stats_group_.counter("bar_reads", "Reads of the device's BARs (host MMIO, peer DMA)")),
       bar_writes_(stats_group_.counter("bar_writes", "Writes to the device's BARs (host MMIO, peer DMA)")),
       latency_(stats_group_.histogram("latency",
-                               "DMA latency, issue of the first TLP to the last completion (1 Tick = 1 ps)", "Tick")) {
+                               "DMA latency, the engine issuing the first TLP to the DMA done (1 Tick = 1 ps)", "Tick")) {
+  if (p.request_latency_ps || p.completion_latency_ps)
+    link_latency_ = &stats_group_.histogram(
+        "link_latency",
+        "DMA latency at the link interface: the first TLP leaving to the last completion arriving, "
+        "without the engine's request and completion latency (1 Tick = 1 ps)",
+        "Tick");
   if (p.has_devtlb) {
     devtlb_ = std::make_unique<Iotlb>(p.devtlb, 0x5eed0000u ^ p.bdf.rid());
     devtlb_lookup_ps_ = period_from_mhz(p.clock_mhz) * p.devtlb.latency_cycles();
@@ -217,8 +225,11 @@ void Endpoint::ats_invalidate(tlm::tlm_generic_payload& trans, sc_core::sc_time&
 
 Endpoint::TlpResult Endpoint::issue_tlp(Tick t, const DmaRequest& req, const TlpChunk& c, PcieAttr& attr) {
   SlotPool& pool = req.write ? posted_ : tags_;
-  const Tick ready = pool.acquire(t);
-  tag_wait_ += ready - t;
+  // The TLP is at the link interface after the request pipeline, and takes
+  // its tag or credit there.
+  const Tick at_link = t + p_.request_latency_ps;
+  const Tick ready = pool.acquire(at_link);
+  tag_wait_ += ready - at_link;
   clock_.advance_to(ready);
   const Tick issued = std::max(ready, now_tick());
 
@@ -246,9 +257,12 @@ Endpoint::TlpResult Endpoint::issue_tlp(Tick t, const DmaRequest& req, const Tlp
   trans.clear_extension(&memory);
 
   const Tick done = now_tick() + to_tick(delay);
-  pool.occupy_until(done);
+  // A tag is held until the completion is back at the link interface. A
+  // posted credit until the write was performed, or, when the root complex's
+  // inbound buffer returned it, until that UpdateFC has crossed the link.
+  pool.occupy_until(req.write && attr.credit_return != 0 ? attr.credit_return + p_.link.timing.latency_ps : done);
   ++(req.write ? write_tlps_ : read_tlps_);
-  TlpResult r{issued, done, trans.is_response_ok(), std::nullopt};
+  TlpResult r{issued - p_.request_latency_ps, issued, done, trans.is_response_ok(), std::nullopt};
   if (memory.reached) r.memory_addr = memory.addr;
   return r;
 }
@@ -277,7 +291,7 @@ void Endpoint::engine() {
     attr.at = req.translated ? AddressType::Translated : AddressType::Untranslated;
 
     Tick t = std::max(req.time, cursor);
-    Tick first_issue = 0, last_done = 0;
+    Tick first_issue = 0, first_at_link = 0, last_done = 0;
     bool first = true, ok = true;
     std::uint8_t fault_reason = 0;
     std::optional<Addr> pa;
@@ -321,7 +335,8 @@ void Endpoint::engine() {
       if (first) {
         // A DMA starts with its first TLP, or with the translation request
         // that TLP needed.
-        first_issue = ats_issued ? *ats_issued : r.issued;
+        first_issue = ats_issued ? *ats_issued : r.engine;
+        first_at_link = ats_issued ? *ats_issued : r.issued;
         if (r.memory_addr) pa = *r.memory_addr;
         first = false;
       }
@@ -335,9 +350,13 @@ void Endpoint::engine() {
         if (fault_reason == 0) fault_reason = attr.fault_reason;
       }
       last_done = std::max(last_done, r.done);
-      t = r.issued + issue_gap_ps_;
+      t = r.engine + issue_gap_ps_;
     }
     cursor = t;
+    if (link_latency_) link_latency_->sample(last_done - (req.ats ? first_issue : first_at_link));
+    // A read is done when its data has passed the completion pipeline; a
+    // posted write (no completion) when memory performed it, as without it.
+    if (!req.write && !req.ats) last_done += p_.completion_latency_ps;
 
     ++dmas_;
     if (ok) bytes_ += req.size;

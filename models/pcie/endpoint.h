@@ -8,6 +8,14 @@
 // reads are in flight from a single thread. A DMA is done when its last TLP
 // completes; a DMA from a trace is then written to the transaction log.
 //
+// DMA pipelines (`request_latency_ns`, `completion_latency_ns`, default 0):
+// a TLP reaches the link interface `request_latency` after the engine issued
+// it (and takes its tag or credit there); a read DMA is done
+// `completion_latency` after its last completion reached the link interface.
+// Both delay, neither limits the issue rate. With the root complex's inbound
+// buffers a posted credit is held until the root complex returned it
+// (PcieAttr::credit_return) plus the UpdateFC's flight back over the link.
+//
 // Write payload bytes are the low byte of each byte's address (a recognisable
 // pattern in memory dumps).
 //
@@ -63,6 +71,9 @@ struct EndpointParams {
   unsigned mrrs = 512;           // Max_Read_Request_Size, bytes
   double clock_mhz = 250;
   unsigned issue_cycles = 1;     // minimum cycles between two TLPs
+  // The DMA engine's internal pipelines (device-specific; 0 = none):
+  Tick request_latency_ps = 0;     // engine issues a TLP -> it is at the link interface
+  Tick completion_latency_ps = 0;  // a read's last completion at the link interface -> DMA done
   LinkParams link;
   // Device TLB (ATS). Absent unless the config has a `devtlb` map.
   bool has_devtlb = false;
@@ -123,12 +134,14 @@ class Endpoint : public sc_core::sc_module {
   SC_HAS_PROCESS(Endpoint);
   void engine();
   struct TlpResult {
+    Tick engine;  // when the engine issued it: `issued` less the request latency
     Tick issued;  // when the TLP left (after waiting for a tag or credit)
     Tick done;    // completion returned (read) or write performed (posted)
     bool ok;
     std::optional<Addr> memory_addr;  // where memory performed it (mem/memory_outcome.h), for the log
   };
-  // Issues one TLP no earlier than local time `t`.
+  // Issues one TLP from the engine no earlier than local time `t`: it leaves
+  // for the link no earlier than t + request latency.
   TlpResult issue_tlp(Tick t, const DmaRequest& req, const TlpChunk& c, PcieAttr& attr);
   // One ATS translation request for the page of `addr`, no earlier than `t`.
   struct AtsResult {
@@ -180,6 +193,7 @@ class Endpoint : public sc_core::sc_module {
   Counter& bar_reads_;
   Counter& bar_writes_;
   Histogram& latency_;
+  Histogram* link_latency_ = nullptr;  // with a request or completion latency only
 };
 
 }  // namespace iommusim

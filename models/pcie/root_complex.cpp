@@ -7,6 +7,7 @@
 #include "common/pcie_attr.h"
 #include "common/sc_time_conv.h"
 #include "common/stats_group.h"
+#include "mem/memory_outcome.h"
 
 namespace iommusim {
 
@@ -14,6 +15,9 @@ RootComplexParams RootComplexParams::from_config(ConfigNode n) {
   RootComplexParams p;
   p.clock_mhz = n.real("clock_mhz", p.clock_mhz, 1, 100000);
   p.latency_cycles = static_cast<unsigned>(n.u64("latency_cycles", p.latency_cycles, 0, 1'000'000));
+  ConfigNode in = n.child("inbound");
+  p.inbound_posted = static_cast<unsigned>(in.u64("posted", p.inbound_posted, 0, 4096));
+  p.inbound_non_posted = static_cast<unsigned>(in.u64("non_posted", p.inbound_non_posted, 0, 4096));
   return p;
 }
 
@@ -30,6 +34,8 @@ RootComplex::RootComplex(sc_core::sc_module_name name, const RootComplexParams& 
       translated_in("translated_in"),
       ats_out("ats_out"),
       latency_ps_(period_from_mhz(p.clock_mhz) * p.latency_cycles),
+      inbound_posted_(p.inbound_posted),
+      inbound_non_posted_(p.inbound_non_posted),
       stats_group_(stats, this->name()),
       dma_requests_(stats_group_.counter("dma_requests", "Upstream DMA requests")),
       msis_(stats_group_.counter("msis", "MSI-window writes (interrupt messages)")),
@@ -44,10 +50,25 @@ RootComplex::RootComplex(sc_core::sc_module_name name, const RootComplexParams& 
                                 "Peer-to-peer requests routed below a bridge without ACS (not remapped)")),
       p2p_via_root_(stats_group_.counter("p2p_via_root",
                                   "Peer-to-peer requests routed through the root complex (after remapping, or from an unremapped device)")) {
+  // (Only a limited queue has statistics, so that a platform without one
+  // keeps its statistics as they were.)
+  if (inbound_posted_.limited()) register_inbound_stats(inbound_posted_, "posted");
+  if (inbound_non_posted_.limited()) register_inbound_stats(inbound_non_posted_, "non_posted");
   from_links.register_b_transport(this, &RootComplex::dma);
   mmio_in.register_b_transport(this, &RootComplex::mmio);
   ats_in.register_b_transport(this, &RootComplex::ats_invalidate);
   translated_in.register_b_transport(this, &RootComplex::translated);
+}
+
+void RootComplex::register_inbound_stats(const InboundQueue& q, const std::string& cls) {
+  const StatsGroup g = stats_group_.group("inbound");
+  const std::string what = cls == "posted" ? "posted" : "non-posted";
+  g.formula(cls + "_wait", fmt::format("Time {} TLPs waited in the root port's receive buffer for an inbound entry", what),
+            "Tick", [&q] { return double(q.wait()); });
+  g.formula(cls + "_waits", fmt::format("{} TLPs that waited for an inbound entry", what == "posted" ? "Posted" : "Non-posted"),
+            "Count", [&q] { return double(q.waited()); });
+  g.formula(cls + "_peak", fmt::format("Most {} inbound entries in use at once", what), "Count",
+            [&q] { return double(q.peak()); });
 }
 
 const RootComplex::Window* RootComplex::peer_window(Addr a, std::uint64_t len) const {
@@ -101,6 +122,30 @@ int RootComplex::route_of(const tlm::tlm_generic_payload& trans) const {
 
 void RootComplex::dma(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
   ++dma_requests_;
+  // Memory writes and interrupt messages are posted; reads and translation
+  // requests non-posted.
+  InboundQueue& q = trans.is_write() ? inbound_posted_ : inbound_non_posted_;
+  if (!q.limited()) return upstream(trans, delay);
+  const Tick arrival = now_tick() + to_tick(delay);
+  const Tick entered = q.enter(arrival);
+  delay = to_sc_time(entered - now_tick());
+  if (PcieAttr* attr = trans.get_extension<PcieAttr>()) attr->credit_return = entered;
+  // The entry frees when memory takes the request: attach a MemoryOutcome to
+  // learn when, unless the requester attached one.
+  MemoryOutcome own;
+  MemoryOutcome* memory = trans.get_extension<MemoryOutcome>();
+  if (!memory) {
+    memory = &own;
+    trans.set_extension(&own);
+  }
+  upstream(trans, delay);
+  if (memory == &own) trans.clear_extension(&own);
+  // A request that never reached memory (a fault, a peer's BAR, an interrupt
+  // message) holds its entry until its call came back.
+  q.hold_until(memory->reached ? memory->accepted : now_tick() + to_tick(delay));
+}
+
+void RootComplex::upstream(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
   delay += to_sc_time(latency_ps_);
   const Addr a = trans.get_address();
   const int unit = route_of(trans);

@@ -30,6 +30,13 @@
 // completion) comes back through the same call. A request for an ID that no
 // endpoint has is dropped (a posted message): no completion comes
 // (TLM_INCOMPLETE_RESPONSE), and the unit times out.
+//
+// Inbound buffers (optional, `inbound: {posted, non_posted}`): upstream TLPs
+// from the links enter a posted or non-posted inbound queue of limited entries
+// (inbound_queue.h) before the pipeline latency; the time one enters is when
+// the root port returns its flow-control credit (PcieAttr::credit_return), and
+// its entry is held until memory took the request (MemoryOutcome::accepted) or,
+// for a request that never reached memory, until its call came back.
 #pragma once
 #include <map>
 #include <string>
@@ -46,12 +53,17 @@
 #include "common/config.h"
 #include "common/types.h"
 #include "common/stats_group.h"
+#include "pcie/inbound_queue.h"
 
 namespace iommusim {
 
 struct RootComplexParams {
   double clock_mhz = 1000;
   unsigned latency_cycles = 10;  // each way: request in, read completion out
+  // Inbound queue entries (PCIe flow control: what the root port's receive
+  // buffer advertises as header credits), per class; 0 = unlimited.
+  unsigned inbound_posted = 0;
+  unsigned inbound_non_posted = 0;
 
   static RootComplexParams from_config(ConfigNode n);
 };
@@ -119,6 +131,10 @@ class RootComplex : public sc_core::sc_module {
   };
   std::map<Bdf, Group> groups_;
   void dma(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  // dma() after the inbound queue: the pipeline latency, then routing.
+  void upstream(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  // Registers the statistics of one limited inbound queue as inbound.<cls>_*.
+  void register_inbound_stats(const InboundQueue& q, const std::string& cls);
   void mmio(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   void ats_invalidate(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   int route_of(const tlm::tlm_generic_payload& trans) const;
@@ -128,6 +144,8 @@ class RootComplex : public sc_core::sc_module {
   std::map<Bdf, int> ats_targets_;
   std::map<Bdf, int> routes_;
   int default_route_ = 0;
+  InboundQueue inbound_posted_;
+  InboundQueue inbound_non_posted_;
   StatsGroup stats_group_;  // the statistics below, under the instance name
   Counter& dma_requests_;
   Counter& msis_;

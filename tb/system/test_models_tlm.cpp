@@ -1,5 +1,6 @@
 // Model tests through TLM sockets (each test case elaborates its own SystemC
 // model, so CTest runs each in its own process).
+#include <optional>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -12,7 +13,9 @@
 #include "common/sc_time_conv.h"
 #include "common/stats.h"
 #include "mem/memory_controller.h"
+#include "mem/memory_outcome.h"
 #include "pcie/endpoint.h"
+#include "pcie/root_complex.h"
 
 using namespace iommusim;
 
@@ -28,6 +31,7 @@ struct Reader : sc_core::sc_module {
   };
   std::vector<Req> reqs;
   std::vector<Tick> done;
+  std::vector<Tick> accepted;  // MemoryOutcome::accepted of each
   SC_HAS_PROCESS(Reader);
   explicit Reader(sc_core::sc_module_name n) : sc_module(n) { SC_THREAD(run); }
   void run() {
@@ -40,10 +44,15 @@ struct Reader : sc_core::sc_module {
       t.set_data_ptr(buf);
       t.set_data_length(r.size);
       t.set_streaming_width(r.size);
+      MemoryOutcome outcome;
+      t.set_extension(&outcome);
       sc_core::sc_time d = sc_core::SC_ZERO_TIME;
       sock->b_transport(t, d);
+      t.clear_extension(&outcome);
       REQUIRE(t.is_response_ok());
+      REQUIRE(outcome.reached);
       done.push_back(now_tick() + to_tick(d));
+      accepted.push_back(outcome.accepted);
     }
   }
 };
@@ -84,6 +93,8 @@ TEST_CASE("memory controller: latencies of row miss and row hit and conflict and
   CHECK(rd.done[4] == (400 + 22 + 8) * ck);
   CHECK(rd.done[5] == (400 + 22 + 12) * ck);
   CHECK(rd.done[6] == (400 + 22 + 16) * ck);
+  // Memory took each request when it arrived, whatever its wait for the bus.
+  CHECK(rd.accepted == std::vector<Tick>{0, 100 * ck, 200 * ck, 400 * ck, 400 * ck, 400 * ck, 400 * ck});
   CHECK(stats.find("mem0.row_misses") != nullptr);
   CHECK(static_cast<const Counter*>(stats.find("mem0.row_misses"))->value() == 1);
   CHECK(static_cast<const Counter*>(stats.find("mem0.row_conflicts"))->value() == 1);
@@ -129,10 +140,16 @@ struct Completer : sc_core::sc_module {
     bool write;
   };
   std::vector<Seen> seen;
+  // When set: like a root complex with an inbound buffer, the completer's
+  // receive buffer takes each TLP this long after it arrived and returns its
+  // credit then (PcieAttr::credit_return).
+  std::optional<Tick> credit_after;
   Completer(sc_core::sc_module_name n, Tick lat) : sc_module(n), latency(lat) {
     sock.register_b_transport(this, &Completer::bt);
   }
   void bt(tlm::tlm_generic_payload& t, sc_core::sc_time& d) {
+    if (PcieAttr* a = t.get_extension<PcieAttr>(); a && credit_after)
+      a->credit_return = now_tick() + to_tick(d) + *credit_after;
     seen.push_back({now_tick() + to_tick(d), t.get_address(), t.get_data_length(), t.is_write()});
     d += to_sc_time(latency);
     t.set_response_status(tlm::TLM_OK_RESPONSE);
@@ -205,4 +222,296 @@ TEST_CASE("endpoint: MRRS and MPS splitting with tag limit and posted credits", 
   // to 1000, TLP 3 at 1004 finds 1's tag free, TLP 4 at 1008 waits to 2000,
   // the second write at 2008 waits for the credit until 3004.
   CHECK(static_cast<const Counter*>(stats.find("ep0.tag_wait"))->value() == (992 + 992 + 996) * ns);
+}
+
+namespace {
+
+// A DMA source that records when the engine reports each DMA done.
+struct TimedListSource : ListSource {
+  std::vector<Tick> done;
+  void completed(const DmaRequest&, Tick t, bool) override { done.push_back(t); }
+};
+
+DmaRequest dma(bool write, Addr addr, std::uint32_t size) {
+  DmaRequest r;
+  r.write = write;
+  r.addr = addr;
+  r.size = size;
+  return r;
+}
+
+}  // namespace
+
+// Endpoint at 250 MHz (issue gap 4 ns), 2 tags, request latency 100 ns,
+// completion latency 200 ns; the completer answers after 1000 ns.
+TEST_CASE("endpoint: request and completion latency delay each DMA but not the issue rate", "[system][pcie]") {
+  Config cfg = Config::from_string(
+      "ep: {name: ep0, bdf: '00:03.0', tags: 2, request_latency_ns: 100, completion_latency_ns: 200}", "t");
+  const EndpointParams p = EndpointParams::from_config(cfg.root().child("ep"));
+  StatsRegistry stats;
+  DmaTotals totals("system", stats);
+  Progress progress;
+  Endpoint ep("ep0", p, stats, totals, LocalClock(0), progress, nullptr);
+  Completer c("c", 1'000'000);
+  ep.to_link.bind(c.sock);
+  auto src = std::make_unique<TimedListSource>();
+  TimedListSource* s = src.get();
+  src->reqs = {dma(false, 0x1000, 64), dma(false, 0x2000, 64), dma(false, 0x3000, 64), dma(true, 0x4000, 64)};
+  ep.set_source(std::move(src));
+  sc_core::sc_start();
+
+  constexpr Tick ns = 1000;
+  REQUIRE(c.seen.size() == 4);
+  // The engine issues R0 at 0 and R1 at 4 ns; each reaches the link 100 ns
+  // later (the pipeline does not hold the engine back). R2, issued at 8 ns,
+  // is at the link at 108 ns and waits there for R0's tag, free when R0's
+  // completion is back at 1100 ns (not 200 ns later); the engine, stalled,
+  // counts R2 as issued at 1000 ns, so the write follows at 1004 ns and
+  // reaches the link at 1104 ns.
+  CHECK(c.seen[0].at == 100 * ns);
+  CHECK(c.seen[1].at == 104 * ns);
+  CHECK(c.seen[2].at == 1100 * ns);
+  CHECK(c.seen[3].at == 1104 * ns);
+  CHECK(c.seen[3].write);
+  // Reads are done 200 ns after their completion: 1300, 1304, 2300 ns; the
+  // posted write when it was performed, 2104 ns (no completion pipeline).
+  CHECK(s->done == std::vector<Tick>{1300 * ns, 1304 * ns, 2300 * ns, 2104 * ns});
+  // Latency from the engine's issue: 1300 ns per read, 1100 ns the write.
+  const auto& lat = *static_cast<const Histogram*>(stats.find("ep0.latency"));
+  CHECK(lat.count() == 4);
+  CHECK(lat.min() == 1100 * ns);
+  CHECK(lat.max() == 1300 * ns);
+  CHECK(lat.sum() == double((3 * 1300 + 1100) * ns));
+  CHECK(totals.latency().sum() == double((3 * 1300 + 1100) * ns));
+  // At the link interface every DMA took the completer's 1000 ns.
+  const auto* link = static_cast<const Histogram*>(stats.find("ep0.link_latency"));
+  REQUIRE(link);
+  CHECK(link->count() == 4);
+  CHECK(link->min() == 1000 * ns);
+  CHECK(link->max() == 1000 * ns);
+  CHECK(static_cast<const Counter*>(stats.find("ep0.tag_wait"))->value() == (1100 - 108) * ns);
+}
+
+TEST_CASE("endpoint: without DMA pipelines there is no link_latency statistic", "[system][pcie]") {
+  Config cfg = Config::from_string("ep: {name: ep0, bdf: '00:03.0'}", "t");
+  const EndpointParams p = EndpointParams::from_config(cfg.root().child("ep"));
+  StatsRegistry stats;
+  DmaTotals totals("system", stats);
+  Progress progress;
+  Endpoint ep("ep0", p, stats, totals, LocalClock(0), progress, nullptr);
+  Completer c("c", 1'000'000);
+  ep.to_link.bind(c.sock);
+  auto src = std::make_unique<TimedListSource>();
+  TimedListSource* s = src.get();
+  src->reqs = {dma(false, 0x1000, 64)};
+  ep.set_source(std::move(src));
+  sc_core::sc_start();
+  CHECK(stats.find("ep0.link_latency") == nullptr);
+  REQUIRE(c.seen.size() == 1);
+  CHECK(c.seen[0].at == 0);
+  CHECK(s->done == std::vector<Tick>{1'000'000});
+}
+
+// One posted credit, default link latency 50 ns. The completer performs each
+// write after 1000 ns, but its receive buffer takes the TLP 20 ns after it
+// arrived and returns the credit then: the credit is back at the endpoint
+// 20 + 50 ns after the first write reached the completer.
+TEST_CASE("endpoint: a posted credit returns with the root complex UpdateFC and not when memory wrote", "[system][pcie]") {
+  Config cfg = Config::from_string("ep: {name: ep0, bdf: '00:03.0', posted_credits: 1}", "t");
+  const EndpointParams p = EndpointParams::from_config(cfg.root().child("ep"));
+  REQUIRE(p.link.timing.latency_ps == 50'000);
+  StatsRegistry stats;
+  DmaTotals totals("system", stats);
+  Progress progress;
+  Endpoint ep("ep0", p, stats, totals, LocalClock(0), progress, nullptr);
+  Completer c("c", 1'000'000);
+  c.credit_after = 20'000;
+  ep.to_link.bind(c.sock);
+  auto src = std::make_unique<TimedListSource>();
+  TimedListSource* s = src.get();
+  src->reqs = {dma(true, 0x1000, 64), dma(true, 0x2000, 64), dma(false, 0x3000, 64)};
+  ep.set_source(std::move(src));
+  sc_core::sc_start();
+
+  constexpr Tick ns = 1000;
+  REQUIRE(c.seen.size() == 3);
+  CHECK(c.seen[0].at == 0);
+  CHECK(c.seen[1].at == 70 * ns);  // credit returned at 20 ns, UpdateFC 50 ns on the link
+  CHECK(c.seen[2].at == 74 * ns);  // the read needs a tag, not a credit
+  // Writes are still done when performed.
+  CHECK(s->done == std::vector<Tick>{1000 * ns, 1070 * ns, 1074 * ns});
+  CHECK(static_cast<const Counter*>(stats.find("ep0.tag_wait"))->value() == 66 * ns);
+}
+
+namespace {
+
+// Sends TLPs from requester 00:03.0 into the root complex, each at its time
+// (the loosely timed call returns at once), and records what came back.
+struct TlpSender : sc_core::sc_module {
+  tlm_utils::simple_initiator_socket<TlpSender> sock{"sock"};
+  tlm_utils::simple_initiator_socket<TlpSender> mmio{"mmio"};  // unused: binds the root complex's mmio_in
+  struct Tlp {
+    Tick at;
+    bool write;
+    Addr addr;
+  };
+  struct Result {
+    Tick done;
+    Tick credit_return;
+    bool ok;
+  };
+  std::vector<Tlp> tlps;
+  std::vector<Result> results;
+  SC_HAS_PROCESS(TlpSender);
+  explicit TlpSender(sc_core::sc_module_name n) : sc_module(n) { SC_THREAD(run); }
+  void run() {
+    unsigned char buf[64] = {};
+    for (const Tlp& p : tlps) {
+      if (p.at > now_tick()) wait(to_sc_time(p.at - now_tick()));
+      tlm::tlm_generic_payload t;
+      t.set_command(p.write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+      t.set_address(p.addr);
+      t.set_data_ptr(buf);
+      t.set_data_length(64);
+      t.set_streaming_width(64);
+      t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+      PcieAttr attr;
+      attr.requester = *parse_bdf("00:03.0");
+      t.set_extension(&attr);
+      sc_core::sc_time d = sc_core::SC_ZERO_TIME;
+      sock->b_transport(t, d);
+      t.clear_extension(&attr);
+      results.push_back({now_tick() + to_tick(d), attr.credit_return, t.is_response_ok()});
+    }
+  }
+};
+
+// A remapping unit with a fixed 30 ns that blocks addresses from 0xdead0000
+// (a fault: the request never reaches memory) and passes the rest back to
+// the root complex's translated_in.
+struct FakeUnit : sc_core::sc_module {
+  tlm_utils::simple_target_socket<FakeUnit> in{"in"};
+  tlm_utils::simple_initiator_socket<FakeUnit> out{"out"};
+  std::vector<Tick> seen;
+  explicit FakeUnit(sc_core::sc_module_name n) : sc_module(n) { in.register_b_transport(this, &FakeUnit::bt); }
+  void bt(tlm::tlm_generic_payload& t, sc_core::sc_time& d) {
+    seen.push_back(now_tick() + to_tick(d));
+    d += to_sc_time(30'000);
+    if (t.get_address() >= 0xdead0000) {
+      t.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+      return;
+    }
+    out->b_transport(t, d);
+  }
+};
+
+// Memory with a fixed 100 ns that reports, as the memory controller does,
+// when it took each request.
+struct FakeMemory : sc_core::sc_module {
+  tlm_utils::simple_target_socket<FakeMemory> sock{"sock"};
+  std::vector<Tick> seen;
+  explicit FakeMemory(sc_core::sc_module_name n) : sc_module(n) { sock.register_b_transport(this, &FakeMemory::bt); }
+  void bt(tlm::tlm_generic_payload& t, sc_core::sc_time& d) {
+    const Tick arrival = now_tick() + to_tick(d);
+    seen.push_back(arrival);
+    if (MemoryOutcome* o = t.get_extension<MemoryOutcome>()) {
+      o->reached = true;
+      o->addr = t.get_address();
+      o->accepted = arrival;
+    }
+    d += to_sc_time(100'000);
+    t.set_response_status(tlm::TLM_OK_RESPONSE);
+  }
+};
+
+struct RcBench {
+  StatsRegistry stats;
+  RootComplex rc;
+  TlpSender tx{"tx"};
+  FakeUnit unit{"unit"};
+  FakeMemory mem{"mem"};
+  explicit RcBench(const std::string& yaml)
+      : rc("rc", [&] {
+          Config cfg = Config::from_string(yaml, "t");
+          return RootComplexParams::from_config(cfg.root().child("rc"));
+        }(), stats) {
+    tx.sock.bind(rc.from_links);
+    rc.to_memory.bind(unit.in);
+    unit.out.bind(rc.translated_in);
+    rc.to_dram.bind(mem.sock);
+    tx.mmio.bind(rc.mmio_in);
+    rc.set_default_route(0);
+  }
+  double stat(const std::string& leaf) const {
+    const Stat* s = stats.find("rc.inbound." + leaf);
+    REQUIRE(s);
+    return static_cast<const Formula*>(s)->value();
+  }
+};
+
+}  // namespace
+
+// Root complex 10 ns each way; 2 posted and 1 non-posted inbound entries; the
+// unit takes 30 ns, memory 100 ns. Every TLP arrives at 1000 ns.
+TEST_CASE("root complex: inbound queues return credits when a TLP enters and free entries when memory took it",
+          "[system][pcie][inbound]") {
+  RcBench b("rc: {inbound: {posted: 2, non_posted: 1}}");
+  constexpr Tick ns = 1000;
+  b.tx.tlps = {
+      {1000 * ns, true, 0x1000},      // W0: enters at once, memory takes it at 1040
+      {1000 * ns, true, 0x2000},      // W1: likewise
+      {1000 * ns, true, 0x3000},      // W2: waits for W0's entry, free at 1040; memory 1080
+      {1000 * ns, true, 0xdead0000},  // W3: waits for W1's (1040); faults, back at 1080
+      {1000 * ns, true, 0x4000},      // W4: waits for W2's or W3's entry (1080)
+      {1000 * ns, false, 0x5000},     // R0: enters at once, issued to memory at 1040
+      {1000 * ns, false, 0x6000},     // R1: waits for R0's entry until 1040, not its completion
+  };
+  sc_core::sc_start();
+  REQUIRE(b.tx.results.size() == 7);
+  const auto& r = b.tx.results;
+  // Credits are returned when a TLP enters the inbound queue.
+  CHECK(r[0].credit_return == 1000 * ns);
+  CHECK(r[1].credit_return == 1000 * ns);
+  CHECK(r[2].credit_return == 1040 * ns);
+  CHECK(r[3].credit_return == 1040 * ns);
+  CHECK(r[4].credit_return == 1080 * ns);
+  CHECK(r[5].credit_return == 1000 * ns);
+  CHECK(r[6].credit_return == 1040 * ns);
+  // From entering: 10 ns root complex, 30 ns unit, 100 ns memory (+10 ns back
+  // for reads).
+  CHECK(r[0].done == 1140 * ns);
+  CHECK(r[2].done == 1180 * ns);
+  CHECK_FALSE(r[3].ok);
+  CHECK(r[3].done == 1080 * ns);
+  CHECK(r[4].done == 1220 * ns);
+  CHECK(r[5].done == 1150 * ns);
+  CHECK(r[6].done == 1190 * ns);
+  CHECK(b.unit.seen == std::vector<Tick>{1010 * ns, 1010 * ns, 1050 * ns, 1050 * ns, 1090 * ns, 1010 * ns, 1050 * ns});
+  CHECK(b.mem.seen == std::vector<Tick>{1040 * ns, 1040 * ns, 1080 * ns, 1120 * ns, 1040 * ns, 1080 * ns});
+  CHECK(b.stat("posted_wait") == double((40 + 40 + 80) * ns));
+  CHECK(b.stat("posted_waits") == 3);
+  CHECK(b.stat("posted_peak") == 2);
+  CHECK(b.stat("non_posted_wait") == double(40 * ns));
+  CHECK(b.stat("non_posted_waits") == 1);
+  CHECK(b.stat("non_posted_peak") == 1);
+}
+
+TEST_CASE("root complex: without inbound limits TLPs pass at once and credit_return stays unset and no statistics",
+          "[system][pcie][inbound]") {
+  RcBench b("rc: {inbound: {posted: 0, non_posted: 4}}");
+  constexpr Tick ns = 1000;
+  b.tx.tlps = {{1000 * ns, true, 0x1000}, {1000 * ns, true, 0x2000}, {1000 * ns, true, 0x3000},
+               {1000 * ns, false, 0x4000}};
+  sc_core::sc_start();
+  REQUIRE(b.tx.results.size() == 4);
+  for (int i = 0; i < 3; ++i) {
+    CHECK(b.tx.results[i].credit_return == 0);
+    CHECK(b.tx.results[i].done == 1140 * ns);
+  }
+  CHECK(b.tx.results[3].credit_return == 1000 * ns);  // a limited class
+  CHECK(b.tx.results[3].done == 1150 * ns);
+  CHECK(b.stats.find("rc.inbound.posted_wait") == nullptr);
+  CHECK(b.stats.find("rc.inbound.posted_peak") == nullptr);
+  CHECK(b.stat("non_posted_wait") == 0);
+  CHECK(b.stat("non_posted_peak") == 1);
 }
