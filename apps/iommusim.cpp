@@ -8,6 +8,9 @@
 //                   [--reg-base ADDR] [--on-error skip|fail]
 //   iommusim sweep SWEEP.yaml [-j N] [--out DIR] [--no-plots]
 //   iommusim regress SUITE_DIR [CASE]... [--update] [-j N] [--out DIR]
+//   iommusim pcie-bench CONFIG FILE... --out DIR [-j N] [--set key=value]...
+//                       [--iommu off|4k|2m] [--device NAME] [--lat-samples N]
+//                       [--bw-transactions N] [--base ADDR]
 //   iommusim map-trace --map BDF:IOVA:SIZE... -o FILE [--tables ADDR]
 //                      [--reg-base ADDR] [--page-size 4K|2M|1G]
 //
@@ -38,6 +41,7 @@
 #include "common/stats.h"
 #include "host/map_trace.h"
 #include "platform/system.h"
+#include "pcie_bench_run.h"
 #include "process_pool.h"
 #include "regress_run.h"
 #include "sweep_run.h"
@@ -306,6 +310,39 @@ int cmd_regress(const RegressCli& c) {
   return run_regress(suite, o, std::cout, std::cerr);
 }
 
+struct PcieBenchCli {
+  std::string config;
+  std::vector<std::string> files;
+  std::string out;
+  unsigned jobs = 0;
+  std::vector<std::string> sets;
+  std::string iommu = "off";
+  std::string device;
+  std::uint64_t lat_samples = 20000;
+  std::uint64_t bw_transactions = 100000;
+  std::string base = "0x100000000";
+};
+
+int cmd_pcie_bench(const PcieBenchCli& c) {
+  PcieBenchRunOptions o;
+  o.config = c.config;
+  o.files = c.files;
+  o.out = c.out;
+  o.jobs = c.jobs ? c.jobs : default_jobs();
+  o.sets = c.sets;
+  o.iommu = c.iommu;
+  o.device = c.device;
+  o.lat_samples = c.lat_samples;
+  o.bw_transactions = c.bw_transactions;
+  const auto b = parse_config_u64(c.base);
+  if (!b || (*b & 0xfff))
+    throw InputError(fmt::format("--base '{}': expected a 4 KiB aligned address, e.g. 0x100000000", c.base));
+  o.base = *b;
+  o.progress = isatty(STDERR_FILENO);
+  o.binary = self_executable();
+  return run_pcie_bench(o, std::cout, std::cerr);
+}
+
 struct MapTraceCli {
   std::vector<std::string> maps;
   std::string output;
@@ -393,6 +430,24 @@ int sc_main(int argc, char* argv[]) {
       ->check(CLI::Range(1u, 1024u));
   regress->add_option("--out", rc.out, "Output folder of the runs (default out/regress/<suite folder name>)");
 
+  PcieBenchCli pc;
+  CLI::App* pbench = app.add_subcommand(
+      "pcie-bench", "Rerun pcie-bench result files in the simulator and write the simulated files in pcie-bench's format");
+  pbench->add_option("config", pc.config, "Platform preset (YAML with a platform: map and one endpoint)")->required();
+  pbench->add_option("files", pc.files, "pcie-bench result files (*.txt)")->required();
+  pbench->add_option("--out", pc.out, "Output folder: the simulated files, compare.json, runs/")->required();
+  pbench->add_option("-j,--jobs", pc.jobs, "Rows run at once (default: the number of processors)")
+      ->check(CLI::Range(1u, 1024u));
+  pbench->add_option("--set", pc.sets, "Override a configuration value in every run: key.path=value (repeatable)");
+  pbench->add_option("--iommu", pc.iommu, "off (driver disabled), 4k (4 KiB pages) or 2m (superpages allowed)")
+      ->check(CLI::IsMember({"off", "4k", "2m"}));
+  pbench->add_option("--device", pc.device, "The benchmark's endpoint (default: the preset's only endpoint)");
+  pbench->add_option("--lat-samples", pc.lat_samples, "Latency samples per LAT row (default 20000)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 32));
+  pbench->add_option("--bw-transactions", pc.bw_transactions, "DMAs per BW row (default 100000)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 32));
+  pbench->add_option("--base", pc.base, "IOVA (and physical address) of the DMA buffer (default 0x100000000)");
+
   MapTraceCli mc;
   CLI::App* maptrace = app.add_subcommand(
       "map-trace", "Write a trace that identity-maps IOVA ranges in legacy-mode tables and enables translation");
@@ -429,6 +484,7 @@ int sc_main(int argc, char* argv[]) {
     if (*sweep) return cmd_sweep(sc);
     if (*regress) return cmd_regress(rc);
     if (*maptrace) return cmd_map_trace(mc);
+    if (*pbench) return cmd_pcie_bench(pc);
     return *run ? cmd_run(ro) : cmd_validate(vconfig);
   } catch (const InputError& e) {
     std::cerr << "iommusim: error: " << e.what() << "\n";

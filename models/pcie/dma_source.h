@@ -7,9 +7,13 @@
 #include <string>
 #include <vector>
 
+#include <optional>
+
 #include "common/config.h"
 #include "common/replacement.h"
+#include "common/stats_group.h"
 #include "common/types.h"
+#include "mem/cache_state.h"
 #include "pcie/dma_mapper.h"
 #include "trace/trace_record.h"
 
@@ -44,8 +48,17 @@ class DmaSource {
   // then the driver's mapper, before the run.
   virtual const PacketBuffers* packet_buffers() const { return nullptr; }
   virtual void set_mapper(DmaMapper*) {}
-  // The engine completed `r` at `done`.
-  virtual void completed(const DmaRequest& /*r*/, Tick /*done*/, bool /*ok*/) {}
+  // The engine completed `r`: its first TLP (or translation request) left at
+  // `issued`, its last completion arrived at `done` (absolute Ticks; r.time is
+  // absolute too when the engine calls this).
+  virtual void completed(const DmaRequest& /*r*/, Tick /*issued*/, Tick /*done*/, bool /*ok*/) {}
+  // The host cache state the workload expects before it starts (pcie-bench's
+  // Cache column, mem/cache_state.h) and the host-physical range it applies
+  // to; nullopt: no preparation.
+  virtual std::optional<CachePreparation> cache_preparation() const { return std::nullopt; }
+  // Registers the source's own statistics under its endpoint's group (called
+  // once, by Endpoint::set_source).
+  virtual void register_stats(const StatsGroup& /*endpoint*/) {}
 };
 
 // The dma_r / dma_w / msi / ats records of one device, in file order.

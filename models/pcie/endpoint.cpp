@@ -363,7 +363,7 @@ void Endpoint::engine() {
     else ++errors_;
     latency_.sample(last_done - first_issue);
     totals_.record(first_issue, last_done, req.size, ok);
-    source_->completed(req, last_done, ok);
+    source_->completed(req, first_issue, last_done, ok);
     progress_.transaction_done();
     // (SystemC 2.3's SC_REPORT_INFO_VERB formats its message before it checks
     // the verbosity: check first, this is the per-DMA path.)

@@ -108,7 +108,10 @@ class Endpoint : public sc_core::sc_module {
 
   // Gives the engine its work; call before simulation starts. Without a source
   // the endpoint stays idle.
-  void set_source(std::unique_ptr<DmaSource> src) { source_ = std::move(src); }
+  void set_source(std::unique_ptr<DmaSource> src) {
+    source_ = std::move(src);
+    if (source_) source_->register_stats(stats_group_);
+  }
   bool has_source() const { return source_ != nullptr; }
   // The interrupts the engine's source raises, as (address, data) pairs.
   std::vector<std::pair<Addr, std::uint32_t>> msi_targets() const {

@@ -1,5 +1,7 @@
 #include "pcie/workloads.h"
 
+#include "pcie/pcie_bench_workload.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -138,7 +140,7 @@ NicSource::NicSource(const NicParams& p, std::uint64_t seed) : p_(p), rng_(seed)
   buffers_ = b;
 }
 
-void NicSource::completed(const DmaRequest& r, Tick done, bool) {
+void NicSource::completed(const DmaRequest& r, Tick, Tick done, bool) {
   if (mapper_ && r.release >= 0) mapper_->release(static_cast<std::uint64_t>(r.release), done);
 }
 
@@ -223,7 +225,7 @@ NvmeSource::NvmeSource(const NvmeParams& p, std::uint64_t seed) : p_(p), rng_(se
   buffers_ = b;
 }
 
-void NvmeSource::completed(const DmaRequest& r, Tick done, bool) {
+void NvmeSource::completed(const DmaRequest& r, Tick, Tick done, bool) {
   if (mapper_ && r.release >= 0) mapper_->release(static_cast<std::uint64_t>(r.release), done);
 }
 
@@ -271,7 +273,9 @@ bool NvmeSource::next(DmaRequest& out) {
 // ---- factory and recording ------------------------------------------------------
 
 std::unique_ptr<DmaSource> make_workload(ConfigNode n, unsigned address_width, std::uint64_t seed) {
-  const std::string kind = n.choice("kind", "window", {"window", "stream", "nic", "nvme"});
+  const std::string kind = n.choice("kind", "window", {"window", "stream", "nic", "nvme", "pcie_bench"});
+  if (kind == "pcie_bench")
+    return std::make_unique<PcieBenchSource>(PcieBenchParams::from_config(n, address_width), seed);
   if (kind == "stream") return std::make_unique<StreamSource>(StreamParams::from_config(n, address_width));
   if (kind == "nic") return std::make_unique<NicSource>(NicParams::from_config(n, address_width), seed);
   if (kind == "nvme") return std::make_unique<NvmeSource>(NvmeParams::from_config(n, address_width), seed);

@@ -95,7 +95,7 @@ class NicSource : public DmaSource {
   bool next(DmaRequest& out) override;
   const PacketBuffers* packet_buffers() const override { return buffers_ ? &*buffers_ : nullptr; }
   void set_mapper(DmaMapper* m) override { mapper_ = m; }
-  void completed(const DmaRequest& r, Tick done, bool ok) override;
+  void completed(const DmaRequest& r, Tick issued, Tick done, bool ok) override;
   std::vector<std::pair<Addr, std::uint32_t>> msi_targets() const override {
     if (p_.moderation_packets == 0) return {};
     return {{p_.msi.addr, p_.msi.data}};
@@ -135,7 +135,7 @@ class NvmeSource : public DmaSource {
   bool next(DmaRequest& out) override;
   const PacketBuffers* packet_buffers() const override { return buffers_ ? &*buffers_ : nullptr; }
   void set_mapper(DmaMapper* m) override { mapper_ = m; }
-  void completed(const DmaRequest& r, Tick done, bool ok) override;
+  void completed(const DmaRequest& r, Tick issued, Tick done, bool ok) override;
   std::vector<std::pair<Addr, std::uint32_t>> msi_targets() const override {
     if (p_.completions_per_msi == 0) return {};
     return {{p_.msi.addr, p_.msi.data}};
@@ -162,7 +162,11 @@ class RecordingSource : public DmaSource {
   std::vector<std::pair<Addr, std::uint32_t>> msi_targets() const override { return inner_->msi_targets(); }
   const PacketBuffers* packet_buffers() const override { return inner_->packet_buffers(); }
   void set_mapper(DmaMapper* m) override { inner_->set_mapper(m); }
-  void completed(const DmaRequest& r, Tick done, bool ok) override { inner_->completed(r, done, ok); }
+  void completed(const DmaRequest& r, Tick issued, Tick done, bool ok) override {
+    inner_->completed(r, issued, done, ok);
+  }
+  std::optional<CachePreparation> cache_preparation() const override { return inner_->cache_preparation(); }
+  void register_stats(const StatsGroup& endpoint) override { inner_->register_stats(endpoint); }
 
  private:
   std::unique_ptr<DmaSource> inner_;

@@ -169,7 +169,7 @@ TEST_CASE("workloads: bad workload configurations are clear errors", "[unit][wor
   CHECK(err("w: {kind: nvme, io_size: {histogram: [\"4096\"]}}") ==
         "w.yaml:1: w.io_size.histogram: element 0: expected \"SIZE:WEIGHT\" with 1 <= SIZE <= 2097152 and WEIGHT >= "
         "1, got '4096'");
-  CHECK(err("w: {kind: disk}") == "w.yaml:1: w.kind: expected one of window, stream, nic, nvme, got 'disk'");
+  CHECK(err("w: {kind: disk}") == "w.yaml:1: w.kind: expected one of window, stream, nic, nvme, pcie_bench, got 'disk'");
   CHECK(err("w: {kind: nic, msi: {addr: 0xfee00002}}") ==
         "w.yaml:1: w.msi.addr: expected a 4-byte aligned address, got 0xfee00002");
 }
