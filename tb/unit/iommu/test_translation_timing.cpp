@@ -278,3 +278,21 @@ TEST_CASE("iommu timing: configuration keys, defaults and errors", "[unit][iommu
   CHECK_THROWS_WITH(unit("unit: {psc: {pml5e: {entries: 6, policy: plru}}}"),
                     "u.yaml:1: unit.psc.pml5e.policy: plru needs a power-of-two number of ways, got 6");
 }
+
+TEST_CASE("iommu timing: the ordering state stays bounded by the requests in flight", "[unit][iommu][timing]") {
+  // A miss every 10 ns, each translated 25 ns after it arrives, with a hit
+  // between: two earlier misses are outstanding when a miss arrives (below the
+  // limit of 3, so none is held), and three are recorded at most.
+  Run r(ordering(2, 3, true));
+  std::size_t most = 0;
+  for (Tick i = 0; i < 10000; ++i) {
+    const Tick at = i * 10 * kNs;
+    CHECK(r.miss(kDev, at, at, 25 * kNs) == at + 25 * kNs);
+    most = std::max(most, r.o.recorded_misses(kDev));  // the two before it, and it
+    CHECK(r.hit(kDev, at + 5 * kNs, at + 6 * kNs) == at + 25 * kNs);  // in order, behind the miss
+    most = std::max(most, r.o.recorded_misses(kDev));
+  }
+  CHECK(most == 3);
+  CHECK(r.o.requesters() == 1);
+  CHECK(r.walk_starts.back() == 9999 * 10 * kNs);
+}
