@@ -2,9 +2,13 @@
 
 namespace iommusim {
 
-PagingStructureCache::PagingStructureCache(const CacheParams& per_level, std::uint64_t seed) : p_(per_level) {
+PscParams::PscParams(const CacheParams& every_level) : latency_cycles(every_level.latency_cycles) {
+  for (unsigned l = kPscMinLevel; l <= kPscMaxLevel; ++l) level[l] = every_level;
+}
+
+PagingStructureCache::PagingStructureCache(const PscParams& p, std::uint64_t seed) : p_(p) {
   for (unsigned l = kMinLevel; l <= kMaxLevel; ++l)
-    caches_[l] = std::make_unique<Cache>(p_.entries, p_.ways, p_.policy, seed + l,
+    caches_[l] = std::make_unique<Cache>(p_.level[l].entries, p_.level[l].ways, p_.level[l].policy, seed + l,
                                          [](const PscKey& k) { return static_cast<std::size_t>(k.region); });
 }
 

@@ -9,6 +9,10 @@
 // page-selective (IH = 0) removes the domain's entries whose region overlaps
 // the range, since a changed leaf may have changed its parent tables too
 // (VT-d 6.5.1.2: IH = 1 keeps them).
+//
+// Each level has its own size, associativity and policy (PscParams; by
+// default every level alike): real units size them differently, e.g. a large
+// PDE cache and a few PML4E entries. One lookup latency covers all levels.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -43,6 +47,19 @@ struct PscKeyHash {
   }
 };
 
+inline constexpr unsigned kPscMinLevel = 2, kPscMaxLevel = 5;
+
+// The organisation of the four caches: entries, ways and policy per level
+// (level[2] is the PDE cache, level[3] the PDPTE, level[4] the PML4E and
+// level[5] the PML5E cache; VT-d 6.2.4), and one lookup latency for all.
+struct PscParams {
+  PscParams() = default;
+  // Every level as `every_level` (its latency_cycles is the lookup latency).
+  PscParams(const CacheParams& every_level);  // NOLINT: implicit, as before
+  unsigned latency_cycles = 1;
+  std::array<CacheParams, kPscMaxLevel + 1> level{};  // [2..5] used
+};
+
 struct PscHit {
   unsigned level;  // level of the cached entry: the walk resumes at level - 1
   PscEntry entry;
@@ -51,10 +68,12 @@ struct PscHit {
 
 class PagingStructureCache {
  public:
-  static constexpr unsigned kMinLevel = 2, kMaxLevel = 5;
+  static constexpr unsigned kMinLevel = kPscMinLevel, kMaxLevel = kPscMaxLevel;
   static unsigned region_shift(unsigned level) { return 12 + 9 * (level - 1); }
 
-  PagingStructureCache(const CacheParams& per_level, std::uint64_t seed);
+  PagingStructureCache(const PscParams& p, std::uint64_t seed);
+  PagingStructureCache(const CacheParams& every_level, std::uint64_t seed)
+      : PagingStructureCache(PscParams(every_level), seed) {}
 
   // Deepest hit among levels 2..top_level (top_level = the walk's top level).
   bool lookup(std::uint16_t did, Addr iova, unsigned top_level, PscHit& hit, std::uint32_t pasid = kPscNoPasid);
@@ -68,16 +87,21 @@ class PagingStructureCache {
   std::size_t invalidate_pasid(std::uint16_t did, std::uint32_t pasid, std::size_t* examined = nullptr);
 
   std::uint64_t hits(unsigned level) const { return hits_[level]; }
-  std::uint64_t misses() const { return misses_; }
+  std::uint64_t misses() const { return misses_; }  // lookups that hit no level
+  // Lookups that probed `level` and missed it (a lookup probes from level 2
+  // upwards and stops at its first hit), and valid entries of `level` evicted
+  // by fills.
+  std::uint64_t misses(unsigned level) const { return caches_[level]->misses(); }
+  std::uint64_t evictions(unsigned level) const { return caches_[level]->evictions(); }
   std::size_t size(unsigned level) const { return caches_[level]->size(); }
-  const CacheParams& params() const { return p_; }
+  const PscParams& params() const { return p_; }
 
  private:
   using Cache = SetAssocCache<PscKey, PscEntry, PscKeyHash>;
   template <class Pred>
   std::size_t invalidate(Pred pred, std::size_t* examined);
 
-  CacheParams p_;
+  PscParams p_;
   std::array<std::unique_ptr<Cache>, kMaxLevel + 1> caches_;  // [2..5] used
   std::array<std::uint64_t, kMaxLevel + 1> hits_{};
   std::uint64_t misses_ = 0;

@@ -4,6 +4,11 @@
 // the previous read of the same walk has returned, so that a walk pays the
 // memory controller's real latency and competes with DMA for its banks
 // (docs/architecture.md, "The system, as data flows through it").
+//
+// `path_latency` (the unit's `memory_latency_ns`; 0 by default) is the round
+// trip of each read across the uncore to the coherent memory system and back:
+// a read issued at t reaches memory at t + path/2 (rounded down to the ps), and
+// returns path - path/2 after memory answered it.
 #pragma once
 #include <cstdint>
 
@@ -20,7 +25,8 @@ template <class Socket>
 class TimedTableReader : public TableReader {
  public:
   // Reads start no earlier than `start` (absolute simulated time).
-  TimedTableReader(Socket& sock, Tick start) : sock_(sock), time_(start) {}
+  TimedTableReader(Socket& sock, Tick start, Tick path_latency = 0)
+      : sock_(sock), time_(start), to_memory_(path_latency / 2), from_memory_(path_latency - path_latency / 2) {}
 
   std::uint64_t read_qword(Addr pa) override {
     std::uint64_t v = 0;
@@ -44,9 +50,9 @@ class TimedTableReader : public TableReader {
     t.set_streaming_width(bytes);
     t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
     const Tick now = now_tick();
-    sc_core::sc_time delay = to_sc_time(time_ > now ? time_ - now : 0);
+    sc_core::sc_time delay = to_sc_time((time_ > now ? time_ - now : 0) + to_memory_);
     sock_->b_transport(t, delay);
-    time_ = now + to_tick(delay);
+    time_ = now + to_tick(delay) + from_memory_;
     ++reads_;
     for (unsigned i = 0; i < n; ++i) q[i] = 0;
     if (!t.is_response_ok()) {
@@ -70,6 +76,7 @@ class TimedTableReader : public TableReader {
  private:
   Socket& sock_;
   Tick time_;
+  Tick to_memory_, from_memory_;  // the read's path to memory and back
   unsigned reads_ = 0;
   unsigned errors_ = 0;
 };

@@ -57,10 +57,27 @@ TranslationEngine::TranslationEngine(const StatsGroup& unit, const RemappingUnit
       psc_(p.psc, seed + 32),
       fl_psc_(p.fl_psc, seed + 48),
       walkers_(p.walker_slots),
-      sl_walker_(unit, p.name, p.walker, cycle_ps_, mem) {
-  for (unsigned l = PagingStructureCache::kMinLevel; l <= PagingStructureCache::kMaxLevel; ++l)
+      sl_walker_(unit, p.name, p.walker, cycle_ps_, mem),
+      ordering_(p.ordering) {
+  for (unsigned l = PagingStructureCache::kMinLevel; l <= PagingStructureCache::kMaxLevel; ++l) {
     unit.formula(fmt::format("psc_hits_l{}", l), fmt::format("Walks resumed from the level-{} paging-structure cache", l),
                  "Count", [this, l] { return double(psc_.hits(l)); });
+    unit.formula(fmt::format("psc_misses_l{}", l),
+                 fmt::format("Paging-structure-cache lookups that probed level {} and missed it", l), "Count",
+                 [this, l] { return double(psc_.misses(l)); });
+    unit.formula(fmt::format("psc_evictions_l{}", l),
+                 fmt::format("Level-{} paging-structure-cache entries evicted by fills", l), "Count",
+                 [this, l] { return double(psc_.evictions(l)); });
+    unit.formula(fmt::format("fl_psc_hits_l{}", l),
+                 fmt::format("First-level walks resumed from the level-{} first-level paging-structure cache", l),
+                 "Count", [this, l] { return double(fl_psc_.hits(l)); });
+    unit.formula(fmt::format("fl_psc_misses_l{}", l),
+                 fmt::format("First-level paging-structure-cache lookups that probed level {} and missed it", l),
+                 "Count", [this, l] { return double(fl_psc_.misses(l)); });
+    unit.formula(fmt::format("fl_psc_evictions_l{}", l),
+                 fmt::format("Level-{} first-level paging-structure-cache entries evicted by fills", l), "Count",
+                 [this, l] { return double(fl_psc_.evictions(l)); });
+  }
 }
 
 // ---------------------------------------------------------------- invalidation
@@ -146,7 +163,17 @@ std::size_t TranslationEngine::invalidate_pasid_cache(const QiDescriptor& d) {
 UnitReader TranslationEngine::begin_walk(Tick t) {
   const Tick start = walkers_.acquire(t);
   stats_.walker_wait += start - t;
-  return UnitReader(mem_, start);
+  return UnitReader(mem_, start, p_.memory_latency_ps);
+}
+
+Tick TranslationEngine::miss_walk_start(Tick t) {
+  cur_walked_ = true;
+  const Tick start = ordering_.walk_start(cur_sid_, cur_arrival_, t);
+  if (start > t) {
+    ++stats_.miss_limit_stalls;
+    stats_.miss_limit_wait += start - t;
+  }
+  return start;
 }
 
 Tick TranslationEngine::end_walk(const UnitReader& reader) {
@@ -239,6 +266,7 @@ void TranslationEngine::walk(std::uint16_t did, Addr top, unsigned levels, std::
     ++stats_.psc_misses;
   }
   ++stats_.walks;
+  t = miss_walk_start(t);
   UnitReader reader = begin_walk(t);
   const Tick start = reader.time();
   const SlWalkParams wp = sl_params(top, levels);
@@ -307,6 +335,7 @@ void TranslationEngine::walk_first_level(const PasidCacheEntry& pce, const Reque
       t = std::max(t, hit.ready);
     }
   }
+  t = miss_walk_start(t);
   UnitReader reader = begin_walk(t);
   const Tick start = reader.time();
   FlWalkParams fp;
@@ -382,9 +411,23 @@ void TranslationEngine::count_iotlb_miss(std::uint16_t did, std::uint16_t sid) {
 // ---------------------------------------------------------------- translation
 
 TranslationEngine::Outcome TranslationEngine::translate(const Request& q, Tick t) {
+  cur_sid_ = q.sid;
+  cur_arrival_ = t;
+  cur_walked_ = false;
   const RootTablePointer root = regs_.root_table().value_or(RootTablePointer{});
-  if (root.ttm == reg::kTtmScalable && p_.features.smts) return translate_scalable(q, t);
-  return translate_legacy(q, t);
+  Outcome out = root.ttm == reg::kTtmScalable && p_.features.smts ? translate_scalable(q, t) : translate_legacy(q, t);
+  // The requester's ordering rules (a no-op with the defaults).
+  const RequesterOrdering::Completion c = ordering_.complete(q.sid, t, cur_walked_, out.done);
+  if (c.hit_wait > 0) {
+    ++stats_.hit_under_miss_stalls;
+    stats_.hit_under_miss_wait += c.hit_wait;
+  }
+  if (c.order_wait > 0) {
+    ++stats_.in_order_stalls;
+    stats_.in_order_wait += c.order_wait;
+  }
+  out.done = c.done;
+  return out;
 }
 
 TranslationEngine::Outcome TranslationEngine::translate_legacy(const Request& q, Tick t) {

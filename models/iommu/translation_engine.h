@@ -16,8 +16,11 @@
 //     context, PASID-directory and PASID-table reads), then PGTT decides:
 //     pass-through, first-level (with its own PSCs), second-level, or nested
 //     (first level over second level, 3.8).
-// Each entry read is a timed memory read. Fills carry the walk's end time, so
-// a second miss to the page waits for the first walk instead of walking again.
+// Each entry read is a timed memory read (plus the unit's memory_latency_ns
+// round trip through the uncore). Fills carry the walk's end time, so a second
+// miss to the page waits for the first walk instead of walking again. The
+// request's completion then follows its requester's ordering rules
+// (requester_ordering.h: outstanding misses, hit-under-miss, in order).
 //
 // Invalidations of these caches (context cache, PASID cache, IOTLB, PSCs) are
 // carried out here too, for register-based and queued invalidation alike.
@@ -34,6 +37,7 @@
 #include "iommu/paging_structure_cache.h"
 #include "iommu/pasid_cache.h"
 #include "iommu/register_file.h"
+#include "iommu/requester_ordering.h"
 #include "iommu/unit_params.h"
 #include "iommu/unit_ports.h"
 #include "iommu/unit_stats.h"
@@ -88,6 +92,7 @@ class TranslationEngine {
   const PasidCache& pasid_cache() const { return pasid_cache_; }
   const PagingStructureCache& psc() const { return psc_; }
   const PagingStructureCache& fl_psc() const { return fl_psc_; }
+  const RequesterOrdering& ordering() const { return ordering_; }
   ConfiguredSlWalker& sl_walker() { return sl_walker_; }
   const ConfiguredSlWalker& sl_walker() const { return sl_walker_; }
 
@@ -97,6 +102,9 @@ class TranslationEngine {
   // A lookup or walk holds one walker slot, from the first time >= t one is
   // free until its last read returns; its reads go through the memory port.
   UnitReader begin_walk(Tick t);
+  // A page walk (IOTLB miss) of the request being translated could start at
+  // t: when its requester's outstanding-miss limit lets it start.
+  Tick miss_walk_start(Tick t);
   Tick end_walk(const UnitReader& reader);  // returns the walk's end time
   // A lookup through a cache of table entries (context or PASID cache): a hit
   // gives the entry at its ready time; a miss looks the tables up, holding a
@@ -128,6 +136,11 @@ class TranslationEngine {
   PagingStructureCache fl_psc_;
   SlotPool walkers_;
   ConfiguredSlWalker sl_walker_;
+  RequesterOrdering ordering_;
+  // The request being translated: its requester, arrival, and whether it walked.
+  std::uint16_t cur_sid_ = 0;
+  Tick cur_arrival_ = 0;
+  bool cur_walked_ = false;
 };
 
 }  // namespace iommusim

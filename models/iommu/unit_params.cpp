@@ -1,6 +1,7 @@
 #include "iommu/unit_params.h"
 
 #include <algorithm>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -43,6 +44,44 @@ const char* walker_kind_name(WalkerKind k) {
       return "tlm";
   }
 }
+
+namespace {
+
+// `key`: an integer in [min, max], or `unlimited` (the default), as
+// OrderingParams::kUnlimited.
+unsigned limit_or_unlimited(ConfigNode& n, const std::string& key, unsigned min, unsigned max) {
+  const std::string text = n.str(key, "unlimited");
+  if (text == "unlimited") return OrderingParams::kUnlimited;
+  const std::optional<std::uint64_t> v = parse_config_u64(text);
+  if (!v || *v < min || *v > max)
+    n.fail(key, fmt::format("expected an integer in [{}, {}] or 'unlimited', got {}", min, max, text));
+  return static_cast<unsigned>(*v);
+}
+
+// Paging-structure caches: the cache map's keys for every level, and a map
+// per level by the specification's names (VT-d 6.2.4) with its own entries,
+// ways and policy, each defaulting to the common value.
+PscParams psc_from_config(ConfigNode n, const CacheParams& def) {
+  const CacheParams all = CacheParams::from_config(n, def);
+  PscParams p(all);
+  static const char* const kLevelKey[kPscMaxLevel + 1] = {"", "", "pde", "pdpte", "pml4e", "pml5e"};
+  for (unsigned l = kPscMinLevel; l <= kPscMaxLevel; ++l) {
+    ConfigNode c = n.child(kLevelKey[l]);
+    CacheParams& lp = p.level[l];
+    lp.entries = c.u64("entries", all.entries, 1, 1u << 24);
+    lp.ways = c.u64("ways", all.ways, 0, lp.entries);
+    if (lp.ways != 0 && lp.entries % lp.ways != 0)
+      c.fail("ways", fmt::format("expected a divisor of entries ({}), got {}", lp.entries, lp.ways));
+    lp.policy =
+        *parse_replacement(c.choice("policy", replacement_name(all.policy), {"lru", "plru", "fifo", "random"}));
+    const std::size_t w = lp.ways == 0 ? lp.entries : lp.ways;
+    if (lp.policy == ReplacementPolicy::TreePlru && (w & (w - 1)) != 0)
+      c.fail("policy", fmt::format("plru needs a power-of-two number of ways, got {}", w));
+  }
+  return p;
+}
+
+}  // namespace
 
 RemappingUnitParams RemappingUnitParams::from_config(ConfigNode n, unsigned address_width) {
   RemappingUnitParams p;
@@ -107,6 +146,11 @@ RemappingUnitParams RemappingUnitParams::from_config(ConfigNode n, unsigned addr
   p.pipeline_cycles = static_cast<unsigned>(n.u64("pipeline_cycles", p.pipeline_cycles, 0, 10000));
   p.reg_cycles = static_cast<unsigned>(n.u64("reg_cycles", p.reg_cycles, 0, 10000));
   p.walker_slots = static_cast<unsigned>(n.u64("walker_slots", p.walker_slots, 1, 1024));
+  p.memory_latency_ps = n.time_ns("memory_latency_ns", 0, 0, 100000);
+  ConfigNode ord = n.child("ordering");
+  p.ordering.hit_under_miss = limit_or_unlimited(ord, "hit_under_miss", 0, 65535);
+  p.ordering.misses = limit_or_unlimited(ord, "misses", 1, 65535);
+  p.ordering.in_order = ord.boolean("in_order", false);
   const std::string walker = n.choice("walker", "tlm", {"tlm", "rtl", "both"});
   p.walker = walker == "rtl" ? WalkerKind::Rtl : walker == "both" ? WalkerKind::Both : WalkerKind::Tlm;
   if (p.walker != WalkerKind::Tlm && !rtl_walker_built())
@@ -122,8 +166,8 @@ RemappingUnitParams RemappingUnitParams::from_config(ConfigNode n, unsigned addr
   p.iec = CacheParams::from_config(n.child("iec"), p.iec);
   p.pasid_cache = CacheParams::from_config(n.child("pasid_cache"), p.pasid_cache);
   p.iotlb = IotlbParams::from_config(n.child("iotlb"));
-  p.psc = CacheParams::from_config(n.child("psc"), p.psc);
-  p.fl_psc = CacheParams::from_config(n.child("fl_psc"), p.fl_psc);
+  p.psc = psc_from_config(n.child("psc"), CacheParams{16, 0, ReplacementPolicy::Lru, 1});
+  p.fl_psc = psc_from_config(n.child("fl_psc"), CacheParams{16, 0, ReplacementPolicy::Lru, 1});
   return p;
 }
 

@@ -15,6 +15,8 @@
 #include "common/types.h"
 #include "vtd/cap_ecap.h"
 #include "iommu/iotlb.h"
+#include "iommu/paging_structure_cache.h"
+#include "iommu/requester_ordering.h"
 
 namespace iommusim {
 
@@ -32,6 +34,14 @@ struct RemappingUnitParams {
   unsigned pipeline_cycles = 2;  // every translated request, before any lookup
   unsigned reg_cycles = 1;       // register access
   unsigned walker_slots = 4;     // concurrent table walks
+  // Round trip of each table read the translation engine sends through `mem`
+  // (root, context, PASID and paging entries) across the uncore to the
+  // coherent memory system and back, on top of what memory itself takes:
+  // half (rounded down to the ps) before the read reaches memory, the rest
+  // after it returns. 0 (default): reads go straight to memory, as before.
+  Tick memory_latency_ps = 0;
+  // Translation ordering per requester (requester_ordering.h); default: none.
+  OrderingParams ordering;
   WalkerKind walker = WalkerKind::Tlm;  // second-level walks: tlm | rtl | both
   unsigned qi_descriptor_cycles = 8;  // queued invalidation: each descriptor
   unsigned qi_entry_cycles = 1;       // ... plus each cache entry an invalidation examines
@@ -43,8 +53,8 @@ struct RemappingUnitParams {
   CacheParams iec{64, 0, ReplacementPolicy::Lru, 1};  // interrupt entry cache (IRTEs by index)
   CacheParams pasid_cache{64, 0, ReplacementPolicy::Lru, 1};  // scalable mode
   IotlbParams iotlb;
-  CacheParams psc{16, 0, ReplacementPolicy::Lru, 1};     // second level, per level
-  CacheParams fl_psc{16, 0, ReplacementPolicy::Lru, 1};  // first level, per level (scalable mode)
+  PscParams psc{CacheParams{16, 0, ReplacementPolicy::Lru, 1}};     // second level, per level
+  PscParams fl_psc{CacheParams{16, 0, ReplacementPolicy::Lru, 1}};  // first level, per level (scalable mode)
 
   // `address_width`: the platform's physical address width (HAW default).
   static RemappingUnitParams from_config(ConfigNode n, unsigned address_width);

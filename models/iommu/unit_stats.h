@@ -57,6 +57,13 @@ struct TranslationStats {
   Counter& walks;
   Counter& walk_reads;
   Counter& walker_wait;
+  // Translation ordering per requester (requester_ordering.h).
+  Counter& hit_under_miss_stalls;
+  Counter& hit_under_miss_wait;
+  Counter& miss_limit_stalls;
+  Counter& miss_limit_wait;
+  Counter& in_order_stalls;
+  Counter& in_order_wait;
   Average& reads_per_walk;
   Histogram& walk_latency;
 };

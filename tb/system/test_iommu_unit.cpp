@@ -429,3 +429,66 @@ TEST_CASE("iommu unit: protected memory regions block DMA without recording a fa
   CHECK(b.counter("pmr_blocked").value() == 2);
   CHECK(b.sink.seen.size() == 2);
 }
+
+// memory_latency_ns: each table read crosses the uncore to memory and back,
+// half each way (docs/models/iommu.md, "The translation pipeline and its
+// timing").
+TEST_CASE("iommu unit: memory_latency_ns adds the uncore round trip to every table read", "[system][iommu][timing]") {
+  Bench b("unit: {memory_latency_ns: 20}");
+  const Addr top = b.tables.new_domain_table();
+  b.tables.set_context(0x0018, b.context(1, top));
+  b.tables.map(top, 0x40000000, 0x800000, 12, true, true);
+  Driver::Result r{};
+  sc_core::sc_spawn([&] {
+    b.enable();
+    r = b.drv.dma_at(1000 * kNs, 0x0018, 0x40000040, false);
+  });
+  sc_core::sc_start();
+  REQUIRE(r.ok);
+  const std::vector<Probe::Seen>& reads = b.walk_probe.seen;
+  REQUIRE(reads.size() == 6);
+  CHECK(reads[0].arrival == (1000 + 2 + 1 + 10) * kNs);  // pipeline, context cache, 10 ns to memory
+  CHECK(reads[1].arrival == reads[0].done + 20 * kNs);    // back, and to memory again
+  CHECK(reads[2].arrival == reads[1].done + (10 + 2 + 10) * kNs);  // back, IOTLB and PSC, there
+  for (std::size_t i = 3; i < 6; ++i) CHECK(reads[i].arrival == reads[i - 1].done + 20 * kNs);
+  CHECK(r.done == reads[5].done + 10 * kNs);
+  CHECK(b.sink.seen.at(0).second == r.done);
+}
+
+// Ordering per requester: with hit_under_miss 0 and misses 1, a device's
+// second miss walks after its first, and its hit waits for both; another
+// device's hit does not wait.
+TEST_CASE("iommu unit: ordering per requester holds walks and hits behind a device's misses",
+          "[system][iommu][timing]") {
+  Bench b("unit: {ordering: {hit_under_miss: 0, misses: 1}}");
+  const Addr top = b.tables.new_domain_table();
+  b.tables.set_context(0x0018, b.context(1, top));
+  b.tables.set_context(0x0020, b.context(1, top));
+  for (Addr p = 0; p < 3; ++p) b.tables.map(top, 0x40000000 + 0x1000 * p, 0x800000 + 0x1000 * p, 12, true, true);
+  Driver::Result warm{}, q{}, r{}, hit{}, other{};
+  sc_core::sc_spawn([&] {
+    b.enable();
+    warm = b.drv.dma_at(1000 * kNs, 0x0018, 0x40000000, false);  // page 0 in the IOTLB
+    b.drv.dma_at(1500 * kNs, 0x0020, 0x40000000, false);         // 00:04.0's context cached
+    q = b.drv.dma_at(3000 * kNs, 0x0018, 0x40001000, false);     // miss: one read (PDE cached)
+    r = b.drv.dma_at(3001 * kNs, 0x0018, 0x40002000, false);     // miss: waits for q's walk
+    hit = b.drv.dma_at(3002 * kNs, 0x0018, 0x40000000, false);   // hit: waits for q and r
+    other = b.drv.dma_at(3003 * kNs, 0x0020, 0x40000000, false); // another requester: not held
+  });
+  sc_core::sc_start();
+  REQUIRE(warm.ok);
+  REQUIRE(b.walk_probe.seen.size() == 6 + 2 + 2);  // cold walk, 00:04.0's context, q, r
+  const Probe::Seen& qr = b.walk_probe.seen[8];
+  const Probe::Seen& rr = b.walk_probe.seen[9];
+  CHECK(qr.arrival == (3000 + 2 + 1 + 1 + 1) * kNs);
+  CHECK(q.done == qr.done);
+  CHECK(rr.arrival == q.done);  // not at 3006 ns: one walk at a time for 00:03.0
+  CHECK(r.done == rr.done);
+  CHECK(hit.done == r.done);  // not at 3006 ns
+  CHECK(other.done == (3003 + 4) * kNs);
+  CHECK(b.counter("miss_limit_stalls").value() == 1);
+  CHECK(b.counter("miss_limit_wait").value() == q.done - 3006 * kNs);
+  CHECK(b.counter("hit_under_miss_stalls").value() == 1);
+  CHECK(b.counter("hit_under_miss_wait").value() == r.done - 3006 * kNs);
+  CHECK(b.counter("in_order_stalls").value() == 0);
+}
