@@ -19,6 +19,7 @@
 #include "common/sc_time_conv.h"
 #include "common/stats.h"
 #include "mem/llc.h"
+#include "mem/memory_controller.h"
 #include "mem/memory_outcome.h"
 #include "system_util.h"
 
@@ -319,4 +320,33 @@ TEST_CASE("llc: a platform with an LLC serves DMA reads of lines DMA wrote from 
   CHECK(sb["system.llc.ddio_allocations"] == 1);
   CHECK(sb["system.llc.cpu_read_misses"] == 1);
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("memory controller: refresh keys, and its statistics only with refresh on", "[system][mem][refresh]") {
+  Config bad = Config::from_string("memory: {dram: {tRFC_ns: 350}}", "c.yaml");
+  CHECK_THROWS_WITH(MemoryParams::from_config(bad.root().child("memory")),
+                    Catch::Contains("memory.dram: tRFC_ns: expected 0 when tREFI_ns is 0 (refresh off), got 350"));
+  Config off = Config::from_string("memory: {}", "c.yaml");
+  const MemoryParams p_off = MemoryParams::from_config(off.root().child("memory"));
+  CHECK(p_off.dram.tREFI_ps == 0);
+  CHECK(p_off.dram.tRFC_ps == 0);
+  Config on = Config::from_string("memory: {dram: {tREFI_ns: 7800, tRFC_ns: 350}}", "c.yaml");
+  const MemoryParams p_on = MemoryParams::from_config(on.root().child("memory"));
+  CHECK(p_on.dram.tREFI_ps == 7'800'000);
+  CHECK(p_on.dram.tRFC_ps == 350'000);
+
+  StatsRegistry stats;
+  MemoryController plain("plain", p_off, stats);
+  MemoryController mem("mem0", p_on, stats);
+  CHECK(stats.find("plain.refresh_waits") == nullptr);
+  Requester rd("rd"), idle("idle");
+  rd.sock.bind(mem.tsock);
+  idle.sock.bind(plain.tsock);
+  rd.reqs = {{7'900'000, 0x0, 64, false}};  // 100 ns into the first refresh
+  sc_core::sc_start();
+  REQUIRE(rd.done.size() == 1);
+  CHECK(rd.done[0] == 8'150'000 + 48 * 625);  // refresh end + tRCD + tCL + tBURST
+  CHECK(rd.outcomes[0].accepted == 7'900'000);
+  CHECK(count(stats, "mem0.refresh_waits") == 1);
+  CHECK(count(stats, "mem0.refresh_closes") == 0);
 }
