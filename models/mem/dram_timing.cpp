@@ -32,6 +32,12 @@ void DramTiming::validate(const DramParams& p) {
   };
   for (const auto& [name, value] : cycles)
     if (value < 1) throw InputError(fmt::format("{}: expected >= 1, got {}", name, value));
+  if (p.tREFI_ps == 0 && p.tRFC_ps != 0)
+    throw InputError(
+        fmt::format("tRFC_ns: expected 0 when tREFI_ns is 0 (refresh off), got {}", double(p.tRFC_ps) / 1000));
+  if (p.tREFI_ps != 0 && (p.tRFC_ps == 0 || p.tRFC_ps >= p.tREFI_ps))
+    throw InputError(fmt::format("tRFC_ns: expected 0 < tRFC_ns < tREFI_ns ({}), got {}", double(p.tREFI_ps) / 1000,
+                                 double(p.tRFC_ps) / 1000));
   try {
     AddressMap::validate(p.geometry);
   } catch (const InputError& e) {
@@ -67,13 +73,55 @@ DramAccess DramTiming::access(Tick arrival, Addr offset, uint64_t size, bool is_
   row_hits_ += out.row_hits;
   row_misses_ += out.row_misses;
   row_conflicts_ += out.row_conflicts;
+  refresh_waits_ += out.refresh_waits;
+  refresh_closes_ += out.refresh_closes;
   return out;
+}
+
+Tick DramTiming::refresh_start(unsigned rank, uint64_t k) const {
+  return Tick{rank} * (params_.tREFI_ps / params_.geometry.ranks) + k * params_.tREFI_ps;
+}
+
+uint64_t DramTiming::refresh_index(unsigned rank, Tick t) const {
+  const Tick offset = Tick{rank} * (params_.tREFI_ps / params_.geometry.ranks);
+  if (t < offset + params_.tREFI_ps) return 0;
+  return (t - offset) / params_.tREFI_ps;
+}
+
+Tick DramTiming::apply_refresh(Bank& bank, unsigned rank, uint64_t row, Tick t, DramAccess& out) {
+  bool waited = false;
+  for (;;) {
+    const uint64_t k = refresh_index(rank, t);
+    if (k > 0) {
+      const Tick end = refresh_start(rank, k) + params_.tRFC_ps;
+      if (k > bank.refreshed) {
+        bank.refreshed = k;
+        if (bank.open) {
+          bank.open = false;
+          ++out.refresh_closes;
+        }
+        bank.next_act = std::max(bank.next_act, end);
+      }
+      if (t < end) {
+        t = end;
+        if (!waited) ++out.refresh_waits;
+        waited = true;
+      }
+    }
+    // The burst's first command; a refresh started by then applies first.
+    const Tick first = !bank.open ? std::max(t, bank.next_act)
+                       : bank.row == row ? std::max(t, bank.next_col)
+                                         : std::max(t, bank.next_pre);
+    if (refresh_index(rank, first) == k) return t;
+    t = first;
+  }
 }
 
 Tick DramTiming::burst(Tick t, Addr chunk, bool is_write, DramAccess& out) {
   const DramCoord c = map_.decode(chunk);
   const auto& g = params_.geometry;
   Bank& bank = banks_[(size_t{c.channel} * g.ranks + c.rank) * g.banks + c.bank];
+  if (params_.tREFI_ps) t = apply_refresh(bank, c.rank, c.row, t, out);
 
   Tick col;
   if (bank.open && bank.row == c.row) {

@@ -22,7 +22,22 @@
 //    pre = next_pre (which already includes the two bounds above), then
 //    next_act = pre + tRP and the row is closed.
 //  * A request is done when its last burst is.
-// Not modelled: refresh, tRRD/tFAW (activate spacing), tRTP (read to
+//  * Refresh (off when tREFI_ps = 0): every rank r refreshes all its banks
+//    in [start(r, k), start(r, k) + tRFC) for k = 1, 2, ..., with
+//    start(r, k) = r * (tREFI / ranks) + k * tREFI (ranks staggered evenly).
+//    Before the row rules, per burst with bank arrival t: if the last
+//    refresh of the burst's rank started at or before t (index k), and the
+//    bank has not yet seen refresh k, the refresh closes its row (counted in
+//    refresh_closes) and next_act >= start(r, k) + tRFC; if t lies inside
+//    that refresh, t = start(r, k) + tRFC (the burst waits, counted once in
+//    refresh_waits). Then the burst's first command time c (col for a hit,
+//    pre for a conflict, act for a closed bank; from t and the bank's
+//    next_col / next_pre / next_act) is checked: if a later refresh of the
+//    rank starts at or before c, t = c and the step repeats. The row rules
+//    then run with this t. A column command pushed later by the data bus
+//    alone is not re-checked. The refresh itself takes exactly tRFC from its
+//    start (no postponing, no wait for open rows' tRAS).
+// Not modelled: tRRD/tFAW (activate spacing), tRTP (read to
 // precharge beyond the burst itself), read/write bus turnaround, command bus
 // contention, request reordering (FR-FCFS): requests are served in call order.
 #pragma once
@@ -47,6 +62,11 @@ struct DramParams {
   unsigned tBURST = 4;  // BL8 on a double-data-rate bus
   unsigned frontend_cycles = 0;  // controller pipeline latency, once per request
   enum class PagePolicy { Open, Closed } page_policy = PagePolicy::Open;
+  // All-bank refresh per rank (JEDEC DDR4 8 Gb: tREFI 7.8 us, tRFC 350 ns);
+  // in ps, not cycles, as datasheets give them. tREFI_ps = 0: no refresh
+  // (then tRFC_ps must be 0 too); else 0 < tRFC_ps < tREFI_ps.
+  Tick tREFI_ps = 0;
+  Tick tRFC_ps = 0;
   DramGeometry geometry;  // 2 channels x 1 rank x 16 banks, 8 KiB rows, 64 B bursts
 };
 
@@ -54,6 +74,8 @@ struct DramParams {
 struct DramAccess {
   Tick done = 0;
   unsigned bursts = 0, row_hits = 0, row_misses = 0, row_conflicts = 0;
+  unsigned refresh_waits = 0;   // bursts that arrived during a refresh of their rank
+  unsigned refresh_closes = 0;  // open rows a refresh closed before this request's bursts
 };
 
 class DramTiming {
@@ -81,6 +103,10 @@ class DramTiming {
   uint64_t row_misses() const { return row_misses_; }  // bank was closed
   uint64_t row_conflicts() const { return row_conflicts_; }
   uint64_t bytes() const { return bytes_; }  // requested, read and written
+  uint64_t refresh_waits() const { return refresh_waits_; }
+  uint64_t refresh_closes() const { return refresh_closes_; }
+  // The start of refresh k >= 1 of `rank` (refresh on).
+  Tick refresh_start(unsigned rank, uint64_t k) const;
   Tick bus_busy_ps() const { return bursts_ * cycles(params_.tBURST); }  // all channels
 
  private:
@@ -88,11 +114,16 @@ class DramTiming {
     bool open = false;
     uint64_t row = 0;
     Tick next_col = 0, next_pre = 0, next_act = 0;
+    uint64_t refreshed = 0;  // the last refresh of its rank applied to the bank
   };
 
   Tick cycles(unsigned n) const { return Tick{n} * params_.tck_ps; }
   // One burst reaching its bank at t; returns when its data is done.
   Tick burst(Tick t, Addr chunk, bool is_write, DramAccess& out);
+  // The index k >= 1 of the last refresh of `rank` started at or before t, or 0.
+  uint64_t refresh_index(unsigned rank, Tick t) const;
+  // The refresh rules above: the time the burst may start at its bank.
+  Tick apply_refresh(Bank& bank, unsigned rank, uint64_t row, Tick t, DramAccess& out);
 
   DramParams params_;
   AddressMap map_;
@@ -100,6 +131,7 @@ class DramTiming {
   std::vector<ResourceTimeline> buses_;  // data bus per channel
   uint64_t reads_ = 0, writes_ = 0, bursts_ = 0, bytes_ = 0;
   uint64_t row_hits_ = 0, row_misses_ = 0, row_conflicts_ = 0;
+  uint64_t refresh_waits_ = 0, refresh_closes_ = 0;
 };
 
 }  // namespace iommusim

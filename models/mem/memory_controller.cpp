@@ -26,6 +26,9 @@ MemoryParams MemoryParams::from_config(ConfigNode n) {
   t.tWR = static_cast<unsigned>(d.u64("tWR", 24, 0, 1000));
   t.tBURST = static_cast<unsigned>(d.u64("tBURST", 4, 1, 1000));
   t.frontend_cycles = static_cast<unsigned>(d.u64("frontend_cycles", 0, 0, 100000));
+  // Refresh: JEDEC DDR4 (JESD79-4) 8 Gb parts: tREFI 7.8 us, tRFC 350 ns.
+  t.tREFI_ps = d.time_ns("tREFI_ns", 0, 0, 1e6);
+  t.tRFC_ps = d.time_ns("tRFC_ns", 0, 0, 1e5);
   t.page_policy = d.choice("page_policy", "open", {"open", "closed"}) == "open" ? DramParams::PagePolicy::Open
                                                                                : DramParams::PagePolicy::Closed;
   DramGeometry& g = t.geometry;
@@ -65,6 +68,10 @@ MemoryController::MemoryController(sc_core::sc_module_name name, const MemoryPar
     double total = double(row_hits_.value() + row_misses_.value() + row_conflicts_.value());
     return total == 0 ? 0.0 : double(row_hits_.value()) / total;
   });
+  if (p_.dram.tREFI_ps) {
+    refresh_waits_ = &stats_group_.counter("refresh_waits", "Bursts that arrived during a refresh of their rank");
+    refresh_closes_ = &stats_group_.counter("refresh_closes", "Open rows closed by a refresh");
+  }
   tsock.register_b_transport(this, &MemoryController::b_transport);
   tsock.register_get_direct_mem_ptr(this, &MemoryController::get_direct_mem_ptr);
   tsock.register_transport_dbg(this, &MemoryController::transport_dbg);
@@ -108,6 +115,10 @@ void MemoryController::b_transport(int, tlm::tlm_generic_payload& trans, sc_core
   row_hits_ += r.row_hits;
   row_misses_ += r.row_misses;
   row_conflicts_ += r.row_conflicts;
+  if (refresh_waits_) {
+    *refresh_waits_ += r.refresh_waits;
+    *refresh_closes_ += r.refresh_closes;
+  }
   if (write) {
     ++writes_;
     bytes_written_ += trans.get_data_length();

@@ -65,6 +65,10 @@ class MemoryController : public sc_core::sc_module {
   Counter& row_conflicts_;
   Counter& errors_;
   Histogram& latency_;
+  // Registered only with refresh on (tREFI_ns > 0), so that the statistics of
+  // a platform without refresh stay as they were.
+  Counter* refresh_waits_ = nullptr;
+  Counter* refresh_closes_ = nullptr;
 };
 
 }  // namespace iommusim

@@ -13,9 +13,9 @@
 namespace iommusim {
 
 struct MemoryOutcome : tlm::tlm_extension<MemoryOutcome> {
-  bool reached = false;  // the memory controller performed the access (b_transport)
+  bool reached = false;  // the memory side (LLC or memory controller) performed the access (b_transport)
   Addr addr = 0;         // host-physical address of its first byte
-  Tick accepted = 0;  // when the memory side (LLC or memory controller) took the request (absolute)
+  Tick accepted = 0;     // when the memory side (LLC or memory controller) took the request (absolute)
 
   void reset() {
     reached = false;

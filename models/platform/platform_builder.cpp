@@ -54,6 +54,9 @@ void PlatformBuilder::parse_configuration(const Trace* trace, bool auto_endpoint
   ConfigNode mem_node = plat.child("memory");
   memory_ = MemoryParams::from_config(mem_node);
   memory_name_ = mem_node.instance_name("name", "mem0");
+  // The host last-level cache, only when configured: without it nothing is
+  // read (no defaults written back) and memory is bound as before.
+  if (plat.has("llc")) llc_ = LlcParams::from_config(plat.child("llc"));
   ConfigNode rc_node = plat.child("root_complex");
   // The parameters before the name: the order their defaults are written back in.
   root_complex_ = RootComplexParams::from_config(rc_node);
@@ -104,6 +107,7 @@ void PlatformBuilder::parse_configuration(const Trace* trace, bool auto_endpoint
 
 void PlatformBuilder::build_modules() {
   sys_.mem_ = std::make_unique<MemoryController>(memory_name_.c_str(), memory_, stats_);
+  if (llc_) sys_.llc_ = std::make_unique<HostCache>("llc", *llc_, memory_.base, memory_.size, stats_);
   sys_.rc_ = std::make_unique<RootComplex>(root_complex_name_.c_str(), root_complex_, stats_);
   sys_.ic_ = std::make_unique<InterruptController>("ic", stats_);
   for (std::size_t i = 0; i < units_.size(); ++i) {
@@ -161,12 +165,21 @@ void PlatformBuilder::check_cross_references() {
 
 void PlatformBuilder::bind_sockets() {
   RootComplex& rc = *sys_.rc_;
+  // With a host cache, the I/O requesters (DMA, the units' table reads) reach
+  // memory through its `io` socket.
+  if (sys_.llc_) sys_.llc_->to_memory.bind(sys_.mem_->tsock);
+  auto bind_io = [this](auto& initiator) {
+    if (sys_.llc_)
+      initiator.bind(sys_.llc_->io);
+    else
+      initiator.bind(sys_.mem_->tsock);
+  };
   for (std::size_t i = 0; i < sys_.units_.size(); ++i) {
     RemappingUnit& u = *sys_.units_[i];
     u.set_segment(sys_.scopes_[i].segment);
     rc.to_memory.bind(u.dma_in);
     u.dma_out.bind(rc.translated_in);  // then memory, or a peer's BAR
-    u.mem.bind(sys_.mem_->tsock);
+    bind_io(u.mem);
     rc.mmio_out.bind(u.regs);
     rc.msi_out.bind(u.msi_in);
     u.irq_out.bind(sys_.ic_->irq_in);
@@ -178,7 +191,7 @@ void PlatformBuilder::bind_sockets() {
     }
   }
   int mmio_ports = static_cast<int>(sys_.units_.size());  // mmio_out[i]: unit i's registers, then BARs
-  rc.to_dram.bind(sys_.mem_->tsock);
+  bind_io(rc.to_dram);
   rc.unremapped_irq.bind(sys_.ic_->irq_in);
   rc.set_default_route(unit_for_device(sys_.scopes_, Bdf{}));
 
@@ -351,7 +364,10 @@ void PlatformBuilder::attach_host_driver(const Trace* trace) {
   sys_.host_ = std::make_unique<HostCpu>("host", stats_, progress_, txn_log_, driver.get());
   HostCpu& host = *sys_.host_;
   host.mmio.bind(sys_.rc_->mmio_in);
-  host.mem.bind(sys_.mem_->tsock);
+  if (sys_.llc_)
+    host.mem.bind(sys_.llc_->cpu);  // the CPU's accesses: write-back, write-allocate
+  else
+    host.mem.bind(sys_.mem_->tsock);
   host.set_records(std::move(host_records_));
   if (HostDriver* d = host.driver())
     for (auto& e : sys_.endpoints_) {

@@ -28,6 +28,7 @@
 #pragma once
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,7 @@
 #include "common/progress.h"
 #include "common/stats.h"
 #include "iommu/unit_params.h"
+#include "mem/llc.h"
 #include "mem/memory_controller.h"
 #include "pcie/endpoint.h"
 #include "pcie/root_complex.h"
@@ -84,6 +86,7 @@ class PlatformBuilder {
   // What parse_configuration read; the ConfigNodes name places in messages.
   MemoryParams memory_;
   std::string memory_name_;
+  std::optional<LlcParams> llc_;  // platform.llc; absent: no host cache
   RootComplexParams root_complex_;
   std::string root_complex_name_;
   std::vector<ConfigNode> unit_nodes_;

@@ -4,6 +4,8 @@
 //   remapping unit --walks--> memory controller
 //   host cpu --mmio--> root complex --> remapping unit registers (and other windows)
 //   host cpu --mem--> memory controller
+//   with platform.llc, the memory controller's requesters above reach it through
+//   the host cache (llc: io for DMA and walks, cpu for the host)
 //
 // System is the top SystemC module ("system"), so every statistic is named
 // after its owner's instance path (system.mem0.reads). Building reads every
@@ -22,6 +24,7 @@
 #include "host/host_cpu.h"
 #include "host/interrupt_controller.h"
 #include "iommu/remapping_unit.h"
+#include "mem/llc.h"
 #include "mem/memory_controller.h"
 #include "pcie/dma_totals.h"
 #include "pcie/endpoint.h"
@@ -50,6 +53,9 @@ class System : public sc_core::sc_module {
   const SimulationParams& sim() const { return sim_; }
   const DmaTotals& totals() const { return totals_; }
   const MemoryController& memory() const { return *mem_; }
+  // The host last-level cache (platform.llc), null without one; prepare() it
+  // before the run to set up a benchmark's cache state.
+  HostCache* host_cache() { return llc_.get(); }
   // The first remapping unit, and all of them in configuration order.
   const RemappingUnit& iommu() const { return *units_.front(); }
   const std::vector<std::unique_ptr<RemappingUnit>>& units() const { return units_; }
@@ -97,6 +103,7 @@ class System : public sc_core::sc_module {
   SimulationParams sim_;
   DmaTotals totals_;
   std::unique_ptr<MemoryController> mem_;
+  std::unique_ptr<HostCache> llc_;  // platform.llc
   std::unique_ptr<RootComplex> rc_;
   std::vector<std::unique_ptr<RemappingUnit>> units_;
   std::vector<UnitScope> scopes_;

@@ -229,7 +229,7 @@ namespace {
 // A DMA source that records when the engine reports each DMA done.
 struct TimedListSource : ListSource {
   std::vector<Tick> done;
-  void completed(const DmaRequest&, Tick t, bool) override { done.push_back(t); }
+  void completed(const DmaRequest&, Tick, Tick t, bool) override { done.push_back(t); }
 };
 
 DmaRequest dma(bool write, Addr addr, std::uint32_t size) {

@@ -222,3 +222,94 @@ TEST_CASE("dram: parameter validation errors", "[unit]") {
   CHECK(error(p) == "geometry.banks: expected channels * ranks * banks <= 65536, got 131072");
   CHECK_THROWS_AS(DramTiming(p), InputError);
 }
+
+// Refresh (tREFI_ps, tRFC_ps): rank r refreshes in
+// [r * tREFI / ranks + k * tREFI, ... + tRFC) for k >= 1.
+namespace {
+DramParams with_refresh(Tick trefi, Tick trfc, unsigned ranks = 1) {
+  DramParams p;
+  p.tREFI_ps = trefi;
+  p.tRFC_ps = trfc;
+  p.geometry.ranks = ranks;
+  return p;
+}
+}  // namespace
+
+TEST_CASE("dram: a burst arriving during a refresh waits for its end", "[unit][refresh]") {
+  Bench b(with_refresh(7'800'000, 350'000));  // JEDEC DDR4 8 Gb: 7.8 us, 350 ns
+  CHECK(b.dram.refresh_start(0, 1) == 7'800'000);
+  // Before the first refresh: as without refresh.
+  CHECK(b.read(1000, b.at(3, 7)).done == 1000 + b.ck(22 + 22 + 4));
+  // 100 ns into refresh 1: waits until 8.15 us, then the bank is closed.
+  const DramAccess r = b.read(7'900'000, b.at(4, 7));
+  CHECK(r.done == 8'150'000 + b.ck(22 + 22 + 4));
+  CHECK(r.refresh_waits == 1);
+  CHECK(r.row_misses == 1);
+  CHECK(b.dram.refresh_waits() == 1);
+  // Just after the refresh (on the other channel, whose bus is free): no wait.
+  const DramAccess s = b.read(8'150'000, b.at(5, 7, 1));
+  CHECK(s.refresh_waits == 0);
+  CHECK(s.done == 8'150'000 + b.ck(22 + 22 + 4));
+}
+
+TEST_CASE("dram: a refresh closes the rank's open rows", "[unit][refresh]") {
+  Bench b(with_refresh(7'800'000, 350'000));
+  b.read(0, b.at(3, 7));  // opens bank 3 row 7
+  const Tick t = 10'000'000;  // after refresh 1 (7.8 .. 8.15 us)
+  const DramAccess r = b.read(t, b.at(3, 7));
+  CHECK(r.row_hits == 0);  // a hit without refresh (tCL + tBURST)
+  CHECK(r.row_misses == 1);
+  CHECK(r.refresh_closes == 1);
+  CHECK(r.refresh_waits == 0);
+  CHECK(r.done == t + b.ck(22 + 22 + 4));
+  // The row is open again until the next refresh.
+  CHECK(b.read(t + 100'000, b.at(3, 7)).row_hits == 1);
+  CHECK(b.dram.refresh_closes() == 1);
+
+  Bench off(ddr4(0));  // the same accesses without refresh
+  off.read(0, off.at(3, 7));
+  CHECK(off.read(t, off.at(3, 7)).done == t + off.ck(22 + 4));
+}
+
+TEST_CASE("dram: a refresh that starts before the burst's first command applies to it", "[unit][refresh]") {
+  // tREFI 40 ns, tRFC 10 ns (short, to land a refresh inside a bank's wait).
+  Bench b(with_refresh(40'000, 10'000));
+  // Write at 0: ACT 0, data at tRCD + tCWL, done 42 ck = 26.25 ns; next_pre =
+  // done + tWR = 41.25 ns.
+  CHECK(b.write(0, b.at(3, 7)).done == b.ck(22 + 16 + 4));
+  // A conflicting read at 30 ns would PRE at 41.25 ns, after refresh 1 began
+  // at 40 ns: the refresh closes the row and the read waits until 50 ns, then
+  // finds the bank closed: ACT 50 ns, + tRCD + tCL + tBURST.
+  const DramAccess r = b.read(30'000, b.at(3, 8));
+  CHECK(r.refresh_closes == 1);
+  CHECK(r.refresh_waits == 1);
+  CHECK(r.row_misses == 1);
+  CHECK(r.row_conflicts == 0);
+  CHECK(r.done == 50'000 + b.ck(22 + 22 + 4));
+}
+
+TEST_CASE("dram: ranks refresh staggered by tREFI / ranks", "[unit][refresh]") {
+  Bench b(with_refresh(7'800'000, 350'000, 2));
+  CHECK(b.dram.refresh_start(1, 1) == 3'900'000 + 7'800'000);
+  const Addr rank0 = b.map.encode(DramCoord{0, 0, 2, 0, 0});
+  const Addr rank1 = b.map.encode(DramCoord{0, 1, 2, 0, 0});
+  const Tick t = 11'750'000;  // 50 ns into rank 1's first refresh; rank 0's ended at 8.15 us
+  CHECK(b.read(t, rank0).done == t + b.ck(22 + 22 + 4));
+  CHECK(b.read(t, rank1).done == 12'050'000 + b.ck(22 + 22 + 4));
+  CHECK(b.dram.refresh_waits() == 1);
+}
+
+TEST_CASE("dram: refresh parameter errors", "[unit][refresh]") {
+  auto error = [](const DramParams& p) -> std::string {
+    try {
+      DramTiming::validate(p);
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  CHECK(error(with_refresh(7'800'000, 350'000)) == "no error");
+  CHECK(error(with_refresh(0, 350'000)) == "tRFC_ns: expected 0 when tREFI_ns is 0 (refresh off), got 350");
+  CHECK(error(with_refresh(7'800'000, 0)) == "tRFC_ns: expected 0 < tRFC_ns < tREFI_ns (7800), got 0");
+  CHECK(error(with_refresh(300'000, 350'000)) == "tRFC_ns: expected 0 < tRFC_ns < tREFI_ns (300), got 350");
+}
