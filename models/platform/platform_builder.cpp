@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "common/stats_group.h"
+#include "mem/cache_state.h"
 #include "pcie/workloads.h"
 #include "platform/acpi_dmar.h"
 #include "platform/dmar_boot_log.h"
@@ -264,6 +265,14 @@ void PlatformBuilder::attach_workloads() {
       if (unit_for_device(sys_.scopes_, b) < 0)
         w.fail("mapping", fmt::format("per_packet mapping needs a remapping unit, and {} is in no unit's scope",
                                       b.str()));
+    }
+    // The host cache state the workload measures in (pcie-bench's Cache
+    // column), set up before the run (mem/cache_state.h).
+    if (const std::optional<CachePreparation> prep = src->cache_preparation()) {
+      if (sys_.llc_) sys_.llc_->prepare(*prep);
+      else if (prep->state != CacheState::Cold)
+        w.fail("cache", fmt::format("cache state {} needs a host cache model: add platform.llc to the platform",
+                                    cache_state_name(prep->state)));
     }
     if (!sim.record_trace.empty()) src = std::make_unique<RecordingSource>(std::move(src), b, &sys_.recorded_);
     it->second->set_source(std::move(src));

@@ -350,3 +350,37 @@ TEST_CASE("memory controller: refresh keys, and its statistics only with refresh
   CHECK(count(stats, "mem0.refresh_waits") == 1);
   CHECK(count(stats, "mem0.refresh_closes") == 0);
 }
+
+TEST_CASE("llc: a pcie_bench workload's cache state is set up before the run, and needs an LLC", "[system][llc]") {
+  const std::string dir = temp_dir();
+  // 1000 one-outstanding 64 B reads in a 16 KiB window (256 lines): HWarm puts
+  // every line in the LLC, so every read hits; Cold leaves them all out.
+  const std::string plat = "platform:\n  endpoints: [{name: nic0, bdf: \"00:03.0\"}]\n";
+  const std::string llc = "  llc: {size: 1MiB, ways: 16, ddio_ways: 2, hit_latency_ns: 5, miss_latency_ns: 10}\n";
+  auto workload = [](const std::string& cache) {
+    return "workloads:\n  - {device: nic0, kind: pcie_bench, test: LAT_DMA_RD, window: 16KiB, count: 1000, cache: " +
+           cache + "}\n";
+  };
+  write_file(dir + "/hwarm.yaml", plat + llc + workload("HWarm"));
+  write_file(dir + "/cold.yaml", plat + llc + workload("Cold"));
+  write_file(dir + "/nollc.yaml", plat + workload("HWarm"));
+  write_file(dir + "/nollc-cold.yaml", plat + workload("Cold"));
+  auto hw = run_cli("run " + dir + "/hwarm.yaml --out " + dir + "/hw");
+  INFO(hw.err);
+  REQUIRE(hw.status == 0);
+  auto cold = run_cli("run " + dir + "/cold.yaml --out " + dir + "/cold");
+  REQUIRE(cold.status == 0);
+  auto sh = nlohmann::json::parse(slurp(dir + "/hw/stats.json"))["stats"];
+  auto sc = nlohmann::json::parse(slurp(dir + "/cold/stats.json"))["stats"];
+  CHECK(sh["system.llc.io_read_hits"] == 1000);
+  CHECK(sh["system.llc.io_read_misses"] == 0);
+  CHECK(sc["system.llc.io_read_hits"] == 0);
+  CHECK(sc["system.llc.io_read_misses"] == 1000);
+  // Without a host cache, a warm state cannot be set up: an error naming the key.
+  auto bad = run_cli("run " + dir + "/nollc.yaml --out " + dir + "/bad");
+  CHECK(bad.status != 0);
+  CHECK_THAT(bad.err, Catch::Contains("workloads[0].cache") && Catch::Contains("HWarm needs a host cache model"));
+  // Cold needs nothing.
+  CHECK(run_cli("run " + dir + "/nollc-cold.yaml --out " + dir + "/ok").status == 0);
+  std::filesystem::remove_all(dir);
+}
