@@ -25,6 +25,7 @@ EndpointParams EndpointParams::from_config(ConfigNode n) {
   p.mrrs = static_cast<unsigned>(n.pow2("mrrs", p.mrrs, 128, 4096));
   p.clock_mhz = n.real("clock_mhz", p.clock_mhz, 1, 100000);
   p.issue_cycles = static_cast<unsigned>(n.u64("issue_cycles", p.issue_cycles, 0, 1'000'000));
+  p.write_issue_cycles = static_cast<unsigned>(n.u64("write_issue_cycles", p.issue_cycles, 0, 1'000'000));
   p.request_latency_ps = n.time_ns("request_latency_ns", 0, 0, 1e6);
   p.completion_latency_ps = n.time_ns("completion_latency_ns", 0, 0, 1e6);
   p.link = LinkParams::from_config(n.child("link"), p.mps);
@@ -61,6 +62,7 @@ Endpoint::Endpoint(sc_core::sc_module_name name, const EndpointParams& p, StatsR
       tags_(p.tags),
       posted_(p.posted_credits),
       issue_gap_ps_(period_from_mhz(p.clock_mhz) * p.issue_cycles),
+      write_issue_gap_ps_(period_from_mhz(p.clock_mhz) * p.write_issue_cycles),
       buffer_(std::max(p.mps, p.mrrs)),
       stats_group_(stats, this->name()),
       dmas_(stats_group_.counter("dmas", "DMAs completed")),
@@ -350,7 +352,7 @@ void Endpoint::engine() {
         if (fault_reason == 0) fault_reason = attr.fault_reason;
       }
       last_done = std::max(last_done, r.done);
-      t = r.engine + issue_gap_ps_;
+      t = r.engine + (req.write ? write_issue_gap_ps_ : issue_gap_ps_);
     }
     cursor = t;
     if (link_latency_) link_latency_->sample(last_done - (req.ats ? first_issue : first_at_link));

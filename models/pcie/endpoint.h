@@ -71,6 +71,7 @@ struct EndpointParams {
   unsigned mrrs = 512;           // Max_Read_Request_Size, bytes
   double clock_mhz = 250;
   unsigned issue_cycles = 1;     // minimum cycles between two TLPs
+  unsigned write_issue_cycles = 1;  // ... after a write TLP (the engine's write path; default: issue_cycles)
   // The DMA engine's internal pipelines (device-specific; 0 = none):
   Tick request_latency_ps = 0;     // engine issues a TLP -> it is at the link interface
   Tick completion_latency_ps = 0;  // a read's last completion at the link interface -> DMA done
@@ -175,6 +176,7 @@ class Endpoint : public sc_core::sc_module {
   SlotPool tags_;
   SlotPool posted_;
   Tick issue_gap_ps_;
+  Tick write_issue_gap_ps_;
   std::vector<unsigned char> buffer_;
   std::unique_ptr<Iotlb> devtlb_;
   SparseMemory bar_bytes_{64};

@@ -515,3 +515,37 @@ TEST_CASE("root complex: without inbound limits TLPs pass at once and credit_ret
   CHECK(b.stat("non_posted_wait") == 0);
   CHECK(b.stat("non_posted_peak") == 1);
 }
+
+// Endpoint at 1200 MHz (833 ps a cycle; the period rounds to the ps):
+// issue_cycles 2 (1.666 ns), write_issue_cycles 25 (20.825 ns). The completer
+// answers after 1 us; tags and credits are plentiful.
+TEST_CASE("endpoint: write_issue_cycles spaces the TLPs after a write, issue_cycles the others", "[system][pcie]") {
+  Config cfg = Config::from_string(
+      "ep: {name: ep0, bdf: '00:03.0', clock_mhz: 1200, issue_cycles: 2, write_issue_cycles: 25}", "t");
+  const EndpointParams p = EndpointParams::from_config(cfg.root().child("ep"));
+  CHECK(p.write_issue_cycles == 25);
+  CHECK(EndpointParams::from_config(Config::from_string("ep: {name: e, bdf: '00:03.0', issue_cycles: 3}", "t").root().child("ep"))
+            .write_issue_cycles == 3);  // default: issue_cycles
+  StatsRegistry stats;
+  DmaTotals totals("system", stats);
+  Progress progress;
+  Endpoint ep("ep0", p, stats, totals, LocalClock(0), progress, nullptr);
+  Completer c("c", 1'000'000);
+  ep.to_link.bind(c.sock);
+  auto src = std::make_unique<TimedListSource>();
+  src->reqs = {dma(true, 0x1000, 64), dma(true, 0x2000, 64), dma(false, 0x3000, 64), dma(false, 0x4000, 64),
+               dma(true, 0x5000, 64)};
+  ep.set_source(std::move(src));
+  sc_core::sc_start();
+  REQUIRE(c.seen.size() == 5);
+  // W0 at 0; W1 a write gap later (20.825 ns); R2 another (41.650 ns); R3 a
+  // read gap after R2 (43.316 ns); W4 a read gap after R3 (44.982 ns).
+  CHECK(c.seen[0].at == 0);
+  CHECK(c.seen[1].at == 20'825);
+  CHECK(c.seen[2].at == 41'650);
+  CHECK(c.seen[3].at == 43'316);
+  CHECK(c.seen[4].at == 44'982);
+  CHECK_THROWS_WITH(EndpointParams::from_config(
+                        Config::from_string("ep: {name: e, bdf: '00:03.0', write_issue_cycles: -1}", "t").root().child("ep")),
+                    Catch::Contains("write_issue_cycles"));
+}
