@@ -23,7 +23,9 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -288,6 +290,42 @@ int cmd_sweep(const SweepCli& c) {
   return run_sweep(spec, o, std::cout, std::cerr);
 }
 
+struct CalibrateCli {
+  std::vector<std::string> dirs;
+  std::string out;
+  std::string base = IOMMUSIM_CALIBRATE_BASE;
+  unsigned jobs = 0;
+  double budget_minutes = 25;
+  std::vector<std::string> sets;
+};
+
+// `iommusim calibrate` is scripts/calibrate.py (scipy's optimisers) driving
+// `iommusim pcie-bench`; this checks what it can and then becomes the script.
+int cmd_calibrate(const CalibrateCli& c) {
+  const std::string python = "/usr/bin/python3";
+  const std::string script = IOMMUSIM_CALIBRATE_SCRIPT;
+  if (access(python.c_str(), X_OK) != 0)
+    throw InputError(python + ": not found: iommusim calibrate needs Debian's python3 with python3-scipy "
+                              "(scripts/setup installs them)");
+  if (access(script.c_str(), R_OK) != 0)
+    throw InputError(script + ": the calibration script is missing (it belongs to the source tree this binary was "
+                              "built from)");
+  std::vector<std::string> args = {python, script, "--iommusim", self_executable(), "--base", c.base,
+                                   "--out", c.out, "-j", std::to_string(c.jobs ? c.jobs : default_jobs()),
+                                   "--budget-minutes", fmt::format("{}", c.budget_minutes)};
+  for (const std::string& s : c.sets) {
+    args.push_back("--set");
+    args.push_back(s);
+  }
+  for (const std::string& d : c.dirs) args.push_back(d);
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::cout.flush();
+  execv(python.c_str(), argv.data());
+  throw InputError(fmt::format("cannot start {}: {}", python, std::strerror(errno)));
+}
+
 struct RegressCli {
   std::string suite;
   std::vector<std::string> cases;
@@ -448,6 +486,20 @@ int sc_main(int argc, char* argv[]) {
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 32));
   pbench->add_option("--base", pc.base, "IOVA (and physical address) of the DMA buffer (default 0x100000000)");
 
+  CalibrateCli cc;
+  CLI::App* calibrate = app.add_subcommand(
+      "calibrate", "Fit a platform preset to pcie-bench result folders of one host (docs/calibration.md)");
+  calibrate->add_option("dirs", cc.dirs, "pcie-bench result folders ([off|4k|2m:]DIR; the IOMMU setting from the "
+                                         "folder name's -iommu / -iommu-nosp suffix otherwise)")
+      ->required();
+  calibrate->add_option("--out", cc.out, "Output folder: preset.yaml, report.md, sim/<folder>/")->required();
+  calibrate->add_option("--base", cc.base, "Platform preset to start from (default configs/platforms/pcie-bench-base.yaml)");
+  calibrate->add_option("-j,--jobs", cc.jobs, "Simulations at once (default: the number of processors)")
+      ->check(CLI::Range(1u, 1024u));
+  calibrate->add_option("--budget-minutes", cc.budget_minutes, "Stop fitting after this long (default 25)")
+      ->check(CLI::Range(0.5, 10000.0));
+  calibrate->add_option("--set", cc.sets, "Fix a configuration value of the preset: key.path=value (repeatable)");
+
   MapTraceCli mc;
   CLI::App* maptrace = app.add_subcommand(
       "map-trace", "Write a trace that identity-maps IOVA ranges in legacy-mode tables and enables translation");
@@ -485,6 +537,7 @@ int sc_main(int argc, char* argv[]) {
     if (*regress) return cmd_regress(rc);
     if (*maptrace) return cmd_map_trace(mc);
     if (*pbench) return cmd_pcie_bench(pc);
+    if (*calibrate) return cmd_calibrate(cc);
     return *run ? cmd_run(ro) : cmd_validate(vconfig);
   } catch (const InputError& e) {
     std::cerr << "iommusim: error: " << e.what() << "\n";

@@ -1,0 +1,638 @@
+#!/usr/bin/python3
+"""iommusim calibrate: fit a platform preset to pcie-bench measurements.
+
+    iommusim calibrate DIR... --out OUT        (runs this script)
+    /usr/bin/python3 scripts/calibrate.py --iommusim build/apps/iommusim DIR... --out OUT
+
+Each DIR is one pcie-bench result folder of one host. Its IOMMU setting comes
+from pcie-bench's folder naming: a name ending in `-iommu-nosp` was measured
+with 4 KiB IOMMU pages only, one ending in `-iommu` with superpages allowed,
+any other with the IOMMU off; `MODE:DIR` (MODE off, 4k or 2m) overrides it.
+
+The method (docs/calibration.md):
+  1. Start values come from the data by closed-form estimates (the IOMMU-off
+     median latency, Little's law for the outstanding reads, the IOTLB reach
+     from the knee of the latency curve), clamped to the physical ranges of
+     PARAMS.
+  2. Stage by stage, scipy.optimize.minimize (bounded Nelder-Mead on
+     parameters scaled to [0, 1]) minimises the squared relative error of the
+     simulated against the measured curves that stage's parameters affect;
+     integer parameters (entries, slots, tags) are searched over their
+     neighbours between two continuous fits.
+  3. With the final parameters every measurement file is simulated in full
+     (OUT/sim/<folder>/, pcie-bench's own format), and OUT/report.md gives
+     the per-point error tables, the plots and the parameters.
+The simulator runs through `iommusim pcie-bench`; nothing here models timing.
+"""
+import argparse
+import copy
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+try:
+    import numpy as np
+    import yaml
+    from scipy.optimize import minimize
+except ImportError as e:  # Debian: python3-scipy python3-yaml (scripts/setup)
+    sys.exit(f"iommusim calibrate: error: {e}: install python3-scipy and python3-yaml (scripts/setup does)")
+
+
+class CalibrationError(Exception):
+    pass
+
+
+# ---------------------------------------------------------------- parameters
+#
+# What is fitted: each a configuration key of the preset with its physical
+# range (docs/calibration.md, "Parameters"). `stage`: off = fitted on the
+# IOMMU-off folder, iommu = on the 4 KiB-page folder. `kind`: real or an
+# integer searched over `choices`.
+class Param:
+    def __init__(self, name, keys, lo, hi, unit, stage, doc, choices=None):
+        self.name, self.keys, self.lo, self.hi, self.unit = name, keys, lo, hi, unit
+        self.stage, self.doc, self.choices = stage, doc, choices
+
+
+PARAMS = [
+    # Stage "off": the IOMMU-off folder (and the Cold/HWarm states).
+    Param("device_latency", ["DEVICE.request_latency_ns", "DEVICE.completion_latency_ns"], 20, 800, "ns", "off",
+          "the device's DMA engine, request plus completion path (split evenly: only the sum is observable)"),
+    Param("root_complex_latency", ["platform.root_complex.latency_cycles"], 5, 200, "ns (1 GHz cycles)", "off",
+          "root port and IIO pipeline, each way"),
+    Param("llc_hit_latency", ["platform.llc.hit_latency_ns"], 5, 150, "ns", "off",
+          "IIO to an LLC slice and back, for a line in the LLC"),
+    Param("llc_miss_latency", ["platform.llc.miss_latency_ns"], 0, 200, "ns", "off",
+          "LLC miss: the home agent and memory-controller path added before DRAM"),
+    Param("tags", ["DEVICE.tags"], 2, 256, "requests", "off",
+          "the device's outstanding DMA reads", choices=list(range(2, 257))),
+    Param("write_issue_cycles", ["DEVICE.write_issue_cycles"], 1, 200, "device cycles", "off",
+          "the device's write path: cycles between two write TLPs", choices=list(range(1, 201))),
+    # Stage "iommu": the 4 KiB-page folder.
+    Param("walk_memory_latency", ["UNIT.memory_latency_ns"], 0, 600, "ns", "iommu",
+          "the unit's uncore path per table read (round trip, beside the LLC or DRAM time)"),
+    Param("iotlb_entries", ["UNIT.iotlb.entries"], 16, 1024, "entries", "iommu",
+          "IOTLB entries (8-way)", choices=[16, 32, 64, 128, 256, 512, 1024]),
+    Param("walker_slots", ["UNIT.walker_slots"], 1, 32, "walks", "iommu",
+          "concurrent page walks", choices=list(range(1, 33))),
+    Param("hit_under_miss", ["UNIT.ordering.hit_under_miss"], 0, 64, "requests", "iommu",
+          "hits of a device that may complete while one of its misses walks (-1: unlimited)",
+          choices=[0, 1, 2, 4, 8, 16, 32, 64, -1]),
+    Param("inbound_posted", ["platform.root_complex.inbound.posted"], 2, 512, "TLPs", "iommu",
+          "root port inbound posted queue (held until the write is translated and in memory)",
+          choices=list(range(2, 513))),
+]
+
+# The curves each stage fits (file name, cache state), and the per-row
+# quantities compared: latency rows the mean and the median, bandwidth rows Gb/s.
+FIT_FILES = {
+    "off": [("lat_dma_sweep_rd_rnd_64.txt", ("Cold", "HWarm")),
+            ("bw_dma_win_sweep_rd_rnd_64.txt", ("Cold", "HWarm")),
+            ("bw_dma_win_sweep_wr_rnd_64.txt", ("Cold",))],
+    "iommu": [("lat_dma_sweep_rd_rnd_64.txt", ("Cold",)),
+              ("bw_dma_win_sweep_rd_rnd_64.txt", ("Cold",)),
+              ("bw_dma_win_sweep_wr_rnd_64.txt", ("Cold",))],
+}
+REQUIRED = ["lat_dma_sweep_rd_rnd_64.txt", "bw_dma_win_sweep_rd_rnd_64.txt", "bw_dma_win_sweep_wr_rnd_64.txt"]
+
+
+def folder_mode(spec):
+    if ":" in spec and spec.split(":", 1)[0] in ("off", "4k", "2m"):
+        mode, path = spec.split(":", 1)
+        return mode, path
+    base = os.path.basename(os.path.normpath(spec))
+    if base.endswith("-iommu-nosp"):
+        return "4k", spec
+    if base.endswith("-iommu"):
+        return "2m", spec
+    return "off", spec
+
+
+def check_folder(path):
+    if not os.path.isdir(path):
+        raise CalibrationError(f"{path}: not a folder")
+    for f in REQUIRED:
+        p = os.path.join(path, f)
+        if not os.path.isfile(p):
+            raise CalibrationError(f"{p}: missing: a pcie-bench result folder has {', '.join(REQUIRED)}")
+        with open(p, errors="replace") as fh:
+            head = fh.readline()
+        if "Test" not in head.split() or "WinSZ" not in head.split():
+            raise CalibrationError(f"{p}:1: not pcie-bench output (expected a header naming Test ... WinSZ)")
+
+
+def filtered_copy(src, dst, caches):
+    """A copy of a pcie-bench file with only the rows of the given cache states
+    (the header names the Cache column; other lines are copied as they are)."""
+    with open(src, errors="replace") as fh:
+        lines = fh.read().splitlines()
+    cols = lines[0].split()
+    if "Cache" not in cols:
+        raise CalibrationError(f"{src}:1: no Cache column")
+    ci = cols.index("Cache")
+    out = [lines[0]]
+    for ln in lines[1:]:
+        f = ln.split()
+        if not f:
+            if out and out[-1].strip():
+                out.append(ln)
+            continue
+        if len(f) > ci and f[ci] in caches:
+            out.append(ln)
+    while out and not out[-1].strip():
+        out.pop()
+    if len(out) < 2:
+        raise CalibrationError(f"{src}: no rows with cache state {'/'.join(caches)}")
+    with open(dst, "w") as fh:
+        fh.write("\n".join(out) + "\n")
+
+
+# ---------------------------------------------------------------- running the simulator
+
+def config_value(p, v):
+    """A parameter's value as its configuration key takes it."""
+    if p.name == "hit_under_miss" and int(round(v)) < 0:
+        return "unlimited"
+    if p.choices or p.name == "root_complex_latency":
+        return int(round(v))
+    return float(v)
+
+
+class Simulator:
+    def __init__(self, binary, base_config, device, unit, jobs, lat_samples, bw_transactions, workdir, fixed):
+        self.binary, self.base, self.device, self.unit = binary, base_config, device, unit
+        self.fixed = fixed
+        self.jobs, self.lat_samples, self.bw_transactions = jobs, lat_samples, bw_transactions
+        self.workdir = workdir
+        self.runs = 0
+
+    def keys(self, p):
+        return [k.replace("DEVICE.", f"{self.device}.").replace("UNIT.", f"{self.unit}.") for k in p.keys]
+
+    def key(self, p):
+        return ", ".join(self.keys(p))
+
+    def assignments(self, values):
+        """(configuration key, value) of every parameter in `values`."""
+        out = []
+        for p in PARAMS:
+            if p.name not in values:
+                continue
+            v = config_value(p, values[p.name])
+            for k in self.keys(p):
+                out.append((k, v / len(p.keys) if isinstance(v, float) else v))
+        return out
+
+    def sets(self, values):
+        out = []
+        for s in self.fixed:
+            out += ["--set", s]
+        for k, v in self.assignments(values):
+            out += ["--set", f"{k}={round(v, 3) if isinstance(v, float) else v}"]
+        return out
+
+    def run(self, values, mode, files, outdir, full=False):
+        """Runs `iommusim pcie-bench` on `files`; returns compare.json."""
+        if os.path.isdir(outdir):
+            shutil.rmtree(outdir)
+        cmd = [self.binary, "pcie-bench", self.base, *files, "--out", outdir, "--iommu", mode,
+               "-j", str(self.jobs), "--device", self.device,
+               "--lat-samples", str(self.lat_samples * (4 if full else 1)),
+               "--bw-transactions", str(self.bw_transactions * (4 if full else 1)), *self.sets(values)]
+        self.runs += 1
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if r.returncode != 0:
+            tail = "\n".join(r.stderr.strip().splitlines()[-15:])
+            raise CalibrationError(f"iommusim pcie-bench failed (exit {r.returncode}):\n{tail}")
+        with open(os.path.join(outdir, "compare.json")) as fh:
+            return json.load(fh)
+
+
+def row_errors(compare):
+    """(label, measured, simulated) for every compared quantity of every row."""
+    out = []
+    for f in compare["files"]:
+        for row in f["rows"]:
+            if row.get("status") != "ok":
+                continue
+            m, s = row["measured"], row["simulated"]
+            label = f"{os.path.basename(f['file'])} {row['cache']} {row['window']} {row['size']}"
+            if "median_ns" in m:
+                out.append((label + " median", m["median_ns"], s["median_ns"]))
+                out.append((label + " mean", m["avg_ns"], s["avg_ns"]))
+            elif "gbps" in m:
+                out.append((label + " Gb/s", m["gbps"], s["gbps"]))
+    return out
+
+
+def cost(errs):
+    r = np.array([(s - m) / m for _, m, s in errs if m > 0])
+    return float(np.sum(r * r)), float(np.max(np.abs(r))) if len(r) else 0.0
+
+
+# ---------------------------------------------------------------- start values from the data
+
+def read_rows(path):
+    """Rows of a pcie-bench file as dicts of the header's columns (strings)."""
+    with open(path, errors="replace") as fh:
+        lines = fh.read().splitlines()
+    hdr = lines[0].replace("BW (GB/s)", "BW(GB/s)").split()
+    rows = []
+    for ln in lines[1:]:
+        f = ln.split()
+        if len(f) == len(hdr):
+            rows.append(dict(zip(hdr, f)))
+    return rows
+
+
+def window_bytes(s):
+    units = {"KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30, "B": 1}
+    for u, m in units.items():
+        if s.endswith(u) and u != "B":
+            return float(s[:-len(u)]) * m
+    return float(s.rstrip("B"))
+
+
+def start_values(folders):
+    """First guesses from the data by closed forms (docs/calibration.md, "Start values")."""
+    v = {"device_latency": 300, "root_complex_latency": 40, "llc_hit_latency": 30, "llc_miss_latency": 30,
+         "tags": 32, "write_issue_cycles": 1, "walk_memory_latency": 150, "iotlb_entries": 64,
+         "walker_slots": 4, "hit_under_miss": -1, "inbound_posted": 64}
+    off = folders.get("off") or folders.get("2m") or folders.get("4k")
+    lat = read_rows(os.path.join(off, "lat_dma_sweep_rd_rnd_64.txt"))
+    rd = read_rows(os.path.join(off, "bw_dma_win_sweep_rd_rnd_64.txt"))
+    wr = read_rows(os.path.join(off, "bw_dma_win_sweep_wr_rnd_64.txt"))
+
+    def med(rows, cache, col, small=True):
+        # The small-window rows: no IOMMU effect in any folder.
+        xs = [float(r[col]) for r in rows if r["Cache"] == cache and window_bytes(r["WinSZ"]) <= (256 << 10)]
+        return float(np.median(xs)) if xs else None
+
+    lc, lh = med(lat, "Cold", "Med(ns)"), med(lat, "HWarm", "Med(ns)")
+    bc, bh = med(rd, "Cold", "Trans/s"), med(rd, "HWarm", "Trans/s")
+    if lc and lh and bc and bh and bh > bc and lc > lh:
+        # Reads held by a tag for H (Cold) or H - (lc - lh) (HWarm): Little's
+        # law T = rate x H in both states gives H and T.
+        d = lc - lh
+        h = d * bh / (bh - bc)
+        v["tags"] = int(np.clip(round(bc * h * 1e-9), 2, 256))
+        v["device_latency"] = float(np.clip(lc - h, 20, 800))
+        v["llc_hit_latency"] = 30.0
+        v["llc_miss_latency"] = float(np.clip(d - 10, 0, 200))
+        # The host part H: the link both ways (~2 x 50 ns flight, ~10 ns of
+        # serialization), the LLC miss path and DRAM (~30 ns), the root
+        # complex each way.
+        v["root_complex_latency"] = float(np.clip((h - 110 - v["llc_miss_latency"] - 30) / 2, 5, 200))
+    # The device clock from the cycle and ns columns; the write gap from 64 B writes.
+    clock = None
+    for r in lat:
+        if float(r["TAvg(ns)"]) > 0:
+            clock = float(r["TAvg"]) / float(r["TAvg(ns)"]) * 1000
+            if abs(clock - round(clock)) < 1e-3 * clock:
+                clock = float(round(clock))
+            break
+    rate = med(wr, "Cold", "Trans/s")
+    if clock and rate:
+        v["write_issue_cycles"] = int(np.clip(round(clock * 1e6 / rate), 1, 200))
+    on = folders.get("4k")
+    if on:
+        lat = [r for r in read_rows(os.path.join(on, "lat_dma_sweep_rd_rnd_64.txt")) if r["Cache"] == "Cold"]
+        if len(lat) >= 4:
+            # Mean latency of random accesses over W pages with an E-entry
+            # IOTLB: base + penalty * max(0, 1 - E / W). Fit E and penalty.
+            ws = np.array([window_bytes(r["WinSZ"]) / 4096 for r in lat])
+            ys = np.array([float(r["Avg(ns)"]) for r in lat])
+            best = None
+            for e in PARAMS_BY["iotlb_entries"].choices:
+                miss = np.maximum(0.0, 1.0 - e / ws)
+                a = np.vstack([np.ones_like(miss), miss]).T
+                coef, *_ = np.linalg.lstsq(a, ys, rcond=None)
+                err = float(np.sum((a @ coef - ys) ** 2))
+                if best is None or err < best[0]:
+                    best = (err, e, coef[1])
+            v["iotlb_entries"] = best[1]
+            # The penalty is one leaf read (the paging-structure caches hold the
+            # upper levels): the unit's path plus an LLC-miss read.
+            v["walk_memory_latency"] = float(np.clip(best[2] - v["llc_miss_latency"] - 60, 0, 600))
+        bw = [r for r in read_rows(os.path.join(on, "bw_dma_win_sweep_rd_rnd_64.txt")) if r["Cache"] == "Cold"]
+        if bw and lat:
+            # Little's law again: walks in flight = miss rate x walk time.
+            big = max(bw, key=lambda r: window_bytes(r["WinSZ"]))
+            pen = float(lat[-1]["Med(ns)"]) - float(lat[0]["Med(ns)"])
+            if pen > 0:
+                v["walker_slots"] = int(np.clip(round(float(big["Trans/s"]) * pen * 1e-9), 1, 32))
+    return v, clock
+
+
+PARAMS_BY = {p.name: p for p in PARAMS}
+
+
+# ---------------------------------------------------------------- fitting
+
+class Progress:
+    def __init__(self, budget_s):
+        self.t0 = time.time()
+        self.budget = budget_s
+        self.best = None
+
+    def show(self, stage, n, c):
+        if self.best is None or c < self.best:
+            self.best = c
+        el = time.time() - self.t0
+        sys.stderr.write(f"\rcalibrate: {stage}: evaluation {n}, error {c:.4f} (best {self.best:.4f}), "
+                         f"{int(el // 60)}m{int(el % 60):02d}s of at most {int(self.budget // 60)}m   ")
+        sys.stderr.flush()
+
+    def left(self):
+        return self.budget - (time.time() - self.t0)
+
+
+def fit_stage(sim, stage, mode, folder, values, progress, workdir, max_evals):
+    names = [p.name for p in PARAMS if p.stage == stage and not p.choices]
+    ints = [p.name for p in PARAMS if p.stage == stage and p.choices]
+    files = []
+    for f, caches in FIT_FILES[stage]:
+        dst = os.path.join(workdir, f"{stage}-{f}")
+        filtered_copy(os.path.join(folder, f), dst, caches)
+        files.append(dst)
+    n = [0]
+    cache = {}
+
+    def evaluate(vals):
+        key = tuple(sorted((k, round(float(x), 2)) for k, x in vals.items()))
+        if key in cache:
+            return cache[key]
+        cmp = sim.run(vals, mode, files, os.path.join(workdir, f"eval-{stage}"))
+        c, _ = cost(row_errors(cmp))
+        cache[key] = c
+        n[0] += 1
+        progress.show(stage, n[0], c)
+        return c
+
+    def continuous(vals, budget):
+        if not names:
+            return vals
+        lo = np.array([PARAMS_BY[k].lo for k in names], float)
+        hi = np.array([PARAMS_BY[k].hi for k in names], float)
+        x0 = (np.array([vals[k] for k in names], float) - lo) / (hi - lo)
+
+        def f(x):
+            if progress.left() <= 0:
+                raise TimeoutError
+            v = dict(vals)
+            v.update({k: lo[i] + float(np.clip(x[i], 0, 1)) * (hi[i] - lo[i]) for i, k in enumerate(names)})
+            return evaluate(v)
+
+        try:
+            r = minimize(f, np.clip(x0, 0, 1), method="Nelder-Mead", bounds=[(0, 1)] * len(names),
+                         options={"maxfev": budget, "xatol": 0.01, "fatol": 1e-4, "initial_simplex": None})
+            x = r.x
+        except TimeoutError:
+            x = x0
+        v = dict(vals)
+        v.update({k: lo[i] + float(np.clip(x[i], 0, 1)) * (hi[i] - lo[i]) for i, k in enumerate(names)})
+        return v
+
+    def discrete(vals):
+        # Pattern search over each integer's choices: steps of 8, 4, 2, 1
+        # positions around the current value while one improves.
+        for k in ints:
+            ch = PARAMS_BY[k].choices
+            i = min(range(len(ch)), key=lambda j: abs(ch[j] - vals[k]))
+            best = evaluate({**vals, k: ch[i]})
+            for step in (8, 4, 2, 1):
+                moved = True
+                while moved and progress.left() > 0:
+                    moved = False
+                    for j in (i - step, i + step):
+                        if 0 <= j < len(ch):
+                            c = evaluate({**vals, k: ch[j]})
+                            if c < best:
+                                best, i, moved = c, j, True
+            vals = {**vals, k: ch[i]}
+        return vals
+
+    values = discrete(values)
+    values = continuous(values, max_evals // 2)
+    values = discrete(values)
+    values = continuous(values, max_evals // 2)
+    sys.stderr.write("\n")
+    return values
+
+
+# ---------------------------------------------------------------- report
+
+def write_report(out, folders, values, results, sim):
+    lines = ["# Calibration report", "",
+             "Generated by `iommusim calibrate` (scripts/calibrate.py; method in docs/calibration.md).", "",
+             "## Fitted parameters", "", "| parameter | configuration key | value | unit | range | meaning |",
+             "|---|---|---:|---|---|---|"]
+    for p in PARAMS:
+        if p.name in values:
+            lines.append(f"| {p.name} | `{sim.key(p)}` | {values[p.name]:.3g} | {p.unit} | {p.lo}-{p.hi} | {p.doc} |")
+    lines += ["", "## Error per curve", "",
+              "Relative error of the simulated value (simulated / measured - 1), per file of each folder: "
+              "the largest over its points and the mean of the absolute values.", "",
+              "| folder | file | points | max abs error | mean abs error |", "|---|---|---:|---:|---:|"]
+    summary = []
+    for mode, folder in folders.items():
+        cmp = results[mode]
+        for f in cmp["files"]:
+            errs = row_errors({"files": [f]})
+            if not errs:
+                continue
+            r = [abs(s / m - 1) for _, m, s in errs if m > 0]
+            name = os.path.basename(os.path.normpath(folder))
+            lines.append(f"| {name} | {os.path.basename(f['file'])} | {len(r)} | {100 * max(r):.1f} % | {100 * sum(r) / len(r):.1f} % |")
+            summary.append((name, os.path.basename(f["file"]), max(r)))
+    lines += ["", "## Plots", ""]
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        os.makedirs(os.path.join(out, "plots"), exist_ok=True)
+        for mode, folder in folders.items():
+            name = os.path.basename(os.path.normpath(folder))
+            for f in results[mode]["files"]:
+                errs = row_errors({"files": [f]})
+                if not errs:
+                    continue
+                fig, ax = plt.subplots(figsize=(7, 3.5))
+                xs = range(len(errs))
+                ax.plot(xs, [m for _, m, _ in errs], "o-", label="measured")
+                ax.plot(xs, [s for _, _, s in errs], "x--", label="simulated")
+                fname = os.path.basename(f["file"])
+                ax.set_title(f"{name}: {fname}", fontsize=8)
+                ax.set_xticks(list(xs))
+                ax.set_xticklabels([lab.split(" ", 1)[1] for lab, _, _ in errs], rotation=90, fontsize=5)
+                ax.legend(fontsize=7)
+                fig.tight_layout()
+                png = f"plots/{name}-{fname.replace('.txt', '')}.png"
+                fig.savefig(os.path.join(out, png), dpi=110)
+                plt.close(fig)
+                lines.append(f"![{name} {fname}]({png})")
+    except ImportError:
+        lines.append("(matplotlib is not installed: no plots)")
+    lines += ["", "## Every point", ""]
+    for mode, folder in folders.items():
+        name = os.path.basename(os.path.normpath(folder))
+        lines += [f"### {name} ({mode})", "", "| point | measured | simulated | error |", "|---|---:|---:|---:|"]
+        for lab, m, s in row_errors(results[mode]):
+            lines.append(f"| {lab} | {m:.4g} | {s:.4g} | {100 * (s / m - 1):+.1f} % |")
+        lines.append("")
+    with open(os.path.join(out, "report.md"), "w") as fh:
+        fh.write("\n".join(lines) + "\n")
+    return summary
+
+
+def write_preset(out, base, values, sim):
+    with open(base) as fh:
+        doc = yaml.safe_load(fh)
+    doc = copy.deepcopy(doc)
+    header = ["# Platform preset fitted by `iommusim calibrate` (docs/calibration.md) from",
+              *[f"#   {f}" for f in sim.folders],
+              f"# starting from {os.path.basename(base)}. Fitted (value, unit, meaning):"]
+    for p in PARAMS:
+        if p.name in values:
+            header.append(f"#   {p.name} = {values[p.name]:.4g} {p.unit}: {p.doc} ({sim.key(p)})")
+    for s in sim.fixed:
+        k, v = s.split("=", 1)
+        set_path(doc, k, yaml.safe_load(v))
+    for k, v in sim.assignments(values):
+        set_path(doc, k, round(v, 3) if isinstance(v, float) else v)
+    with open(os.path.join(out, "preset.yaml"), "w") as fh:
+        fh.write("\n".join(header) + "\n")
+        yaml.safe_dump(doc, fh, sort_keys=False)
+
+
+def set_path(doc, path, value):
+    """Sets a dotted key as `--set` does: list elements by index or by name, a
+    first component that is no section found by name anywhere."""
+    parts = path.split(".")
+    sections = ("simulation", "platform", "host", "workloads")
+    node = doc
+    if parts[0] not in sections:
+        found = find_named(doc, parts[0])
+        if found is None:
+            raise CalibrationError(f"preset: no list element named '{parts[0]}' for {path}")
+        node, parts = found, parts[1:]
+    for i, k in enumerate(parts):
+        last = i == len(parts) - 1
+        if isinstance(node, list):
+            el = node[int(k)] if k.isdigit() else next((e for e in node if isinstance(e, dict) and e.get("name") == k), None)
+            if el is None:
+                raise CalibrationError(f"preset: {path}: no element {k}")
+            node = el
+            continue
+        if last:
+            node[k] = value
+        else:
+            node = node.setdefault(k, {})
+
+
+def find_named(node, name):
+    if isinstance(node, dict):
+        for v in node.values():
+            r = find_named(v, name)
+            if r is not None:
+                return r
+    elif isinstance(node, list):
+        for e in node:
+            if isinstance(e, dict) and e.get("name") == name:
+                return e
+            r = find_named(e, name)
+            if r is not None:
+                return r
+    return None
+
+
+# ---------------------------------------------------------------- main
+
+def main():
+    ap = argparse.ArgumentParser(prog="iommusim calibrate", description=__doc__.split("\n\n")[0])
+    ap.add_argument("dirs", nargs="+", help="pcie-bench result folders of one host ([MODE:]DIR)")
+    ap.add_argument("--out", required=True, help="output folder (preset.yaml, report.md, sim/)")
+    ap.add_argument("--iommusim", required=True, help="the iommusim binary")
+    ap.add_argument("--base", required=True, help="the platform preset to start from")
+    ap.add_argument("--device", default="nic0")
+    ap.add_argument("--unit", default="iommu0")
+    ap.add_argument("--set", action="append", default=[], help="a fixed configuration value (key=value)")
+    ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--budget-minutes", type=float, default=25.0, help="the fit stops after this (default 25)")
+    ap.add_argument("--evaluations", type=int, default=60, help="continuous-fit simulations per stage (default 60)")
+    ap.add_argument("--lat-samples", type=int, default=3000)
+    ap.add_argument("--bw-transactions", type=int, default=20000)
+    a = ap.parse_args()
+
+    folders = {}
+    for spec in a.dirs:
+        mode, path = folder_mode(spec)
+        check_folder(path)
+        if mode in folders:
+            raise CalibrationError(f"{path}: a second folder with the IOMMU {mode} "
+                                   f"(after {folders[mode]}); give each setting once")
+        folders[mode] = path
+    for s in a.set:
+        if "=" not in s:
+            raise CalibrationError(f"--set {s}: expected key.path=value")
+    if not os.path.isfile(a.base):
+        raise CalibrationError(f"{a.base}: base preset not found")
+    os.makedirs(a.out, exist_ok=True)
+    work = tempfile.mkdtemp(prefix="calibrate-", dir=a.out)
+    values, clock = start_values(folders)
+    fixed = list(a.set)
+    if clock:
+        fixed.append(f"{a.device}.clock_mhz={clock:.1f}")
+    sim = Simulator(a.iommusim, a.base, a.device, a.unit, a.jobs, a.lat_samples, a.bw_transactions, work, fixed)
+    sim.folders = [os.path.abspath(f) for f in folders.values()]
+    progress = Progress(a.budget_minutes * 60)
+    sys.stderr.write("calibrate: start values from the data: " +
+                     ", ".join(f"{k} {v:.4g}" for k, v in values.items()) + "\n")
+
+    first = "off" if "off" in folders else next(iter(folders))
+    values = fit_stage(sim, "off", first, folders[first], values, progress, work, a.evaluations)
+    if "4k" in folders or "2m" in folders:
+        mode = "4k" if "4k" in folders else "2m"
+        values = fit_stage(sim, "iommu", mode, folders[mode], values, progress, work, a.evaluations)
+
+    # The final simulation of every file of every folder.
+    results = {}
+    for mode, folder in folders.items():
+        name = os.path.basename(os.path.normpath(folder))
+        files = sorted(os.path.join(folder, f) for f in os.listdir(folder) if f in SIMULATED_FILES)
+        dst = os.path.join(a.out, "sim", name)
+        sys.stderr.write(f"calibrate: simulating {len(files)} files of {name}\n")
+        results[mode] = sim.run(values, mode, files, dst, full=True)
+        os.replace(os.path.join(dst, "compare.json"), os.path.join(a.out, f"compare-{name}.json"))
+        shutil.rmtree(os.path.join(dst, "runs"), ignore_errors=True)
+    write_preset(a.out, a.base, values, sim)
+    summary = write_report(a.out, folders, values, results, sim)
+    shutil.rmtree(work, ignore_errors=True)
+    print(f"calibrate: {sim.runs} simulator runs in {time.time() - progress.t0:.0f} s; "
+          f"wrote {a.out}/preset.yaml, {a.out}/report.md, {a.out}/sim/")
+    for name, f, e in summary:
+        print(f"  {name} {f}: max error {100 * e:.1f} %")
+
+
+# The files the final step simulates (the ones `iommusim pcie-bench` runs).
+SIMULATED_FILES = {
+    "lat_dma_sweep_rd_rnd_64.txt", "lat_dma_sweep_wrrd_rnd_64.txt",
+    "bw_dma_win_sweep_rd_rnd_64.txt", "bw_dma_win_sweep_rd_rnd_128.txt",
+    "bw_dma_win_sweep_rd_rnd_256.txt", "bw_dma_win_sweep_rd_rnd_512.txt",
+    "bw_dma_win_sweep_wr_rnd_64.txt", "bw_dma_win_sweep_wr_rnd_128.txt",
+    "bw_dma_win_sweep_wr_rnd_256.txt", "bw_dma_win_sweep_wr_rnd_512.txt",
+    "bw_dma_sz_sweep.txt", "lat_dma_sizes.txt",
+}
+
+if __name__ == "__main__":
+    try:
+        main()
+    except CalibrationError as e:
+        sys.exit(f"iommusim calibrate: error: {e}")
+    except KeyboardInterrupt:
+        sys.exit("iommusim calibrate: interrupted")
