@@ -296,6 +296,8 @@ struct CalibrateCli {
   std::string base = IOMMUSIM_CALIBRATE_BASE;
   unsigned jobs = 0;
   double budget_minutes = 25;
+  unsigned evaluations = 60;
+  std::uint64_t lat_samples = 3000, bw_transactions = 20000;
   std::vector<std::string> sets;
 };
 
@@ -312,7 +314,10 @@ int cmd_calibrate(const CalibrateCli& c) {
                               "built from)");
   std::vector<std::string> args = {python, script, "--iommusim", self_executable(), "--base", c.base,
                                    "--out", c.out, "-j", std::to_string(c.jobs ? c.jobs : default_jobs()),
-                                   "--budget-minutes", fmt::format("{}", c.budget_minutes)};
+                                   "--budget-minutes", fmt::format("{}", c.budget_minutes),
+                                   "--evaluations", std::to_string(c.evaluations),
+                                   "--lat-samples", std::to_string(c.lat_samples),
+                                   "--bw-transactions", std::to_string(c.bw_transactions)};
   for (const std::string& s : c.sets) {
     args.push_back("--set");
     args.push_back(s);
@@ -499,6 +504,12 @@ int sc_main(int argc, char* argv[]) {
   calibrate->add_option("--budget-minutes", cc.budget_minutes, "Stop fitting after this long (default 25)")
       ->check(CLI::Range(0.5, 10000.0));
   calibrate->add_option("--set", cc.sets, "Fix a configuration value of the preset: key.path=value (repeatable)");
+  calibrate->add_option("--evaluations", cc.evaluations, "Simulations per continuous fit of a stage (default 60)")
+      ->check(CLI::Range(1u, 100000u));
+  calibrate->add_option("--lat-samples", cc.lat_samples, "Latency samples per row while fitting (default 3000; x4 in the final files)")
+      ->check(CLI::Range(std::uint64_t{10}, std::uint64_t{1} << 30));
+  calibrate->add_option("--bw-transactions", cc.bw_transactions, "DMAs per bandwidth row while fitting (default 20000; x4 in the final files)")
+      ->check(CLI::Range(std::uint64_t{100}, std::uint64_t{1} << 30));
 
   MapTraceCli mc;
   CLI::App* maptrace = app.add_subcommand(

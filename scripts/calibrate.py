@@ -78,6 +78,9 @@ PARAMS = [
           "the unit's uncore path per table read (round trip, beside the LLC or DRAM time)"),
     Param("iotlb_entries", ["UNIT.iotlb.entries"], 16, 1024, "entries", "iommu",
           "IOTLB entries (8-way)", choices=[16, 32, 64, 128, 256, 512, 1024]),
+    Param("pde_cache_entries", ["UNIT.psc.pde.entries"], 4, 256, "entries", "iommu",
+          "paging-structure cache of page-directory entries (level 2; VT-d 6.2.4)",
+          choices=[4, 8, 16, 32, 64, 128, 256]),
     Param("walker_slots", ["UNIT.walker_slots"], 1, 32, "walks", "iommu",
           "concurrent page walks", choices=list(range(1, 33))),
     Param("hit_under_miss", ["UNIT.ordering.hit_under_miss"], 0, 64, "requests", "iommu",
@@ -94,11 +97,15 @@ FIT_FILES = {
     "off": [("lat_dma_sweep_rd_rnd_64.txt", ("Cold", "HWarm")),
             ("bw_dma_win_sweep_rd_rnd_64.txt", ("Cold", "HWarm")),
             ("bw_dma_win_sweep_wr_rnd_64.txt", ("Cold",))],
+    # Reads only: with the IOMMU on, the measured writes translate faster
+    # than the reads (11.2 against 10.1 Gb/s at 64 MiB on Haswell), which the
+    # model's shared walkers cannot produce (docs/calibration.md, "Limits");
+    # fitting the unit to both would bend the read parameters to absorb a
+    # missing write mechanism. The write curves are reported, not fitted.
     "iommu": [("lat_dma_sweep_rd_rnd_64.txt", ("Cold",)),
-              ("bw_dma_win_sweep_rd_rnd_64.txt", ("Cold",)),
-              ("bw_dma_win_sweep_wr_rnd_64.txt", ("Cold",))],
+              ("bw_dma_win_sweep_rd_rnd_64.txt", ("Cold",))],
 }
-REQUIRED = ["lat_dma_sweep_rd_rnd_64.txt", "bw_dma_win_sweep_rd_rnd_64.txt", "bw_dma_win_sweep_wr_rnd_64.txt"]
+REQUIRED = ["lat_dma_sweep_rd_rnd_64.txt", "bw_dma_win_sweep_rd_rnd_64.txt"]
 
 
 def folder_mode(spec):
@@ -261,12 +268,13 @@ def window_bytes(s):
 def start_values(folders):
     """First guesses from the data by closed forms (docs/calibration.md, "Start values")."""
     v = {"device_latency": 300, "root_complex_latency": 40, "llc_hit_latency": 30, "llc_miss_latency": 30,
-         "tags": 32, "write_issue_cycles": 1, "walk_memory_latency": 150, "iotlb_entries": 64,
+         "tags": 32, "write_issue_cycles": 1, "walk_memory_latency": 150, "iotlb_entries": 64, "pde_cache_entries": 32,
          "walker_slots": 4, "hit_under_miss": -1, "inbound_posted": 64}
     off = folders.get("off") or folders.get("2m") or folders.get("4k")
     lat = read_rows(os.path.join(off, "lat_dma_sweep_rd_rnd_64.txt"))
     rd = read_rows(os.path.join(off, "bw_dma_win_sweep_rd_rnd_64.txt"))
-    wr = read_rows(os.path.join(off, "bw_dma_win_sweep_wr_rnd_64.txt"))
+    wr_file = os.path.join(off, "bw_dma_win_sweep_wr_rnd_64.txt")
+    wr = read_rows(wr_file) if os.path.isfile(wr_file) else []
 
     def med(rows, cache, col, small=True):
         # The small-window rows: no IOMMU effect in any folder.
@@ -338,6 +346,12 @@ class Progress:
     def __init__(self, budget_s):
         self.t0 = time.time()
         self.budget = budget_s
+        self.deadline = self.t0 + budget_s
+        self.best = None
+
+    def stage(self, share):
+        """The next stage may use `share` of the time that is left."""
+        self.deadline = time.time() + share * max(0.0, self.budget - (time.time() - self.t0))
         self.best = None
 
     def show(self, stage, n, c):
@@ -349,7 +363,7 @@ class Progress:
         sys.stderr.flush()
 
     def left(self):
-        return self.budget - (time.time() - self.t0)
+        return self.deadline - time.time()
 
 
 def fit_stage(sim, stage, mode, folder, values, progress, workdir, max_evals):
@@ -357,11 +371,15 @@ def fit_stage(sim, stage, mode, folder, values, progress, workdir, max_evals):
     ints = [p.name for p in PARAMS if p.stage == stage and p.choices]
     files = []
     for f, caches in FIT_FILES[stage]:
+        src = os.path.join(folder, f)
+        if not os.path.isfile(src) and f not in REQUIRED:
+            continue  # an optional curve this folder does not have
         dst = os.path.join(workdir, f"{stage}-{f}")
-        filtered_copy(os.path.join(folder, f), dst, caches)
+        filtered_copy(src, dst, caches)
         files.append(dst)
     n = [0]
     cache = {}
+    best_seen = [None, dict(values)]  # the lowest cost evaluated, and its values
 
     def evaluate(vals):
         key = tuple(sorted((k, round(float(x), 2)) for k, x in vals.items()))
@@ -370,6 +388,8 @@ def fit_stage(sim, stage, mode, folder, values, progress, workdir, max_evals):
         cmp = sim.run(vals, mode, files, os.path.join(workdir, f"eval-{stage}"))
         c, _ = cost(row_errors(cmp))
         cache[key] = c
+        if best_seen[0] is None or c < best_seen[0]:
+            best_seen[0], best_seen[1] = c, dict(vals)
         n[0] += 1
         progress.show(stage, n[0], c)
         return c
@@ -389,14 +409,11 @@ def fit_stage(sim, stage, mode, folder, values, progress, workdir, max_evals):
             return evaluate(v)
 
         try:
-            r = minimize(f, np.clip(x0, 0, 1), method="Nelder-Mead", bounds=[(0, 1)] * len(names),
-                         options={"maxfev": budget, "xatol": 0.01, "fatol": 1e-4, "initial_simplex": None})
-            x = r.x
+            minimize(f, np.clip(x0, 0, 1), method="Nelder-Mead", bounds=[(0, 1)] * len(names),
+                     options={"maxfev": budget, "xatol": 0.01, "fatol": 1e-4})
         except TimeoutError:
-            x = x0
-        v = dict(vals)
-        v.update({k: lo[i] + float(np.clip(x[i], 0, 1)) * (hi[i] - lo[i]) for i, k in enumerate(names)})
-        return v
+            pass
+        return dict(best_seen[1])
 
     def discrete(vals):
         # Pattern search over each integer's choices: steps of 8, 4, 2, 1
@@ -418,11 +435,12 @@ def fit_stage(sim, stage, mode, folder, values, progress, workdir, max_evals):
         return vals
 
     values = discrete(values)
-    values = continuous(values, max_evals // 2)
+    values = continuous(values, max_evals)
     values = discrete(values)
-    values = continuous(values, max_evals // 2)
+    if progress.left() > 0:
+        values = continuous(values, max_evals // 2)
     sys.stderr.write("\n")
-    return values
+    return dict(best_seen[1])
 
 
 # ---------------------------------------------------------------- report
@@ -595,9 +613,12 @@ def main():
                      ", ".join(f"{k} {v:.4g}" for k, v in values.items()) + "\n")
 
     first = "off" if "off" in folders else next(iter(folders))
+    iommu = "4k" in folders or "2m" in folders
+    progress.stage(0.4 if iommu else 1.0)
     values = fit_stage(sim, "off", first, folders[first], values, progress, work, a.evaluations)
     if "4k" in folders or "2m" in folders:
         mode = "4k" if "4k" in folders else "2m"
+        progress.stage(1.0)
         values = fit_stage(sim, "iommu", mode, folders[mode], values, progress, work, a.evaluations)
 
     # The final simulation of every file of every folder.
