@@ -14,8 +14,9 @@ namespace {
 // miss as one timed 16-byte read through the unit's memory port.
 class IrteReader : public TableReader {
  public:
-  IrteReader(InterruptEntryCache& iec, UnitPort& mem, Addr table, Tick t, Tick lookup_ps)
-      : iec_(iec), mem_(mem), table_(table), time_(t), lookup_ps_(lookup_ps) {}
+  // `path_ps`: the unit's memory path (memory_latency_ns), paid by a miss's read.
+  IrteReader(InterruptEntryCache& iec, UnitPort& mem, Addr table, Tick t, Tick lookup_ps, Tick path_ps)
+      : iec_(iec), mem_(mem), table_(table), time_(t), lookup_ps_(lookup_ps), path_ps_(path_ps) {}
 
   std::uint64_t read_qword(Addr pa) override {
     std::uint64_t q[2] = {};
@@ -34,7 +35,7 @@ class IrteReader : public TableReader {
       if (n > 1) q[1] = e->hi;
       return true;
     }
-    UnitReader r(mem_, time_);
+    UnitReader r(mem_, time_, path_ps_);
     const bool ok = r.try_read_entry(pa, q, n);
     time_ = r.time();
     fetched_ = ok;
@@ -56,6 +57,7 @@ class IrteReader : public TableReader {
   Addr table_;
   Tick time_;
   Tick lookup_ps_;
+  Tick path_ps_;
   bool hit_ = false, read_ = false, fetched_ = false;
   std::uint16_t index_ = 0;
   IecEntry entry_;
@@ -110,7 +112,7 @@ void InterruptRemapper::request(tlm::tlm_generic_payload& trans, sc_core::sc_tim
 
   const InterruptRemapTablePointer irta = regs_.interrupt_remap_table().value_or(InterruptRemapTablePointer{});
   RemapOutcome o;
-  IrteReader reader(iec_, mem_, irta.address, t, cycle_ps_ * p_.iec.latency_cycles);
+  IrteReader reader(iec_, mem_, irta.address, t, cycle_ps_ * p_.iec.latency_cycles, p_.memory_latency_ps);
   if (!trans.is_write() || len != 4 || trans.get_byte_enable_ptr()) {
     // An interrupt request is a DWORD write (5.1.1); anything else in the
     // window is malformed.
@@ -184,7 +186,7 @@ Tick InterruptRemapper::deliver(const MsiFields& f, Tick t, PcieAttr* attr) {
 bool InterruptRemapper::post(const RemapOutcome& o, Tick& t, PcieAttr* attr) {
   ++stats_.pid_updates;
   std::array<std::uint64_t, 8> desc{};
-  UnitReader reader(mem_, t);
+  UnitReader reader(mem_, t, p_.memory_latency_ps);
   const bool read_ok = reader.try_read_entry(o.pda, desc.data(), 8);
   t = reader.time();
   if (!read_ok) return false;

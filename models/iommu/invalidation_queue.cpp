@@ -72,7 +72,7 @@ void InvalidationQueue::drain() {
     }
 
     std::uint64_t q[4] = {};
-    UnitReader reader(ports_.mem, now_tick());
+    UnitReader reader(ports_.mem, now_tick(), p_.memory_latency_ps);
     const bool fetched = reader.try_read_entry((iqa & kIqaAddrMask) + head, q, bytes / 8);
     sc_core::wait(to_sc_time(reader.time() - now_tick()));
     if (!fetched) return error(2);

@@ -406,3 +406,22 @@ TEST_CASE("ir: without ESIRTPS a new table pointer leaves the cache as it was", 
   CHECK(v == std::vector<std::uint32_t>{0x45, 0x45});  // software must invalidate the IEC
   CHECK(b.counter("ir.iec_invalidations").value() == 0);
 }
+
+// memory_latency_ns (the unit's uncore path): the IRTE read reaches memory
+// half of it later and the interrupt is delivered the other half after
+// memory answered.
+TEST_CASE("ir: an IRTE read pays the unit's memory_latency_ns like a table read", "[system][ir][timing]") {
+  Bench b("unit: {memory_latency_ns: 30}");
+  put_irte(b, 5, remapped(0x45, 3, false));
+  Driver::MsiResult r{};
+  sc_core::sc_spawn([&] {
+    enable_ir(b, false);
+    r = b.drv.msi_at(1000 * kNs, kRid, msi_remappable_address(5, false), 0);
+  });
+  sc_core::sc_start();
+  const auto& s = b.walk_probe.seen;
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].arrival == (1000 + 2 + 1 + 15) * kNs);
+  REQUIRE(r.ok);
+  CHECK(r.done == s[0].done + 15 * kNs);
+}
