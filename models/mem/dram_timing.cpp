@@ -123,6 +123,12 @@ Tick DramTiming::burst(Tick t, Addr chunk, bool is_write, DramAccess& out) {
   Bank& bank = banks_[(size_t{c.channel} * g.ranks + c.rank) * g.banks + c.bank];
   if (params_.tREFI_ps) t = apply_refresh(bank, c.rank, c.row, t, out);
 
+  if (params_.page_policy == DramParams::PagePolicy::Adaptive && bank.open &&
+      t > bank.idle_from + params_.page_idle_ps) {
+    // The controller closed the idle row.
+    bank.next_act = std::max(bank.idle_from + params_.page_idle_ps, bank.next_pre) + cycles(params_.tRP);
+    bank.open = false;
+  }
   Tick col;
   if (bank.open && bank.row == c.row) {
     ++out.row_hits;
@@ -149,6 +155,7 @@ Tick DramTiming::burst(Tick t, Addr chunk, bool is_write, DramAccess& out) {
   bank.next_col = col_eff + cycles(params_.tBURST);
   bank.next_pre = std::max(bank.next_pre, bank.next_col);
   if (is_write) bank.next_pre = std::max(bank.next_pre, done + cycles(params_.tWR));
+  bank.idle_from = std::max(bank.idle_from, is_write ? done + cycles(params_.tWR) : col_eff + cycles(params_.tBURST));
 
   if (params_.page_policy == DramParams::PagePolicy::Closed) {
     bank.next_act = bank.next_pre + cycles(params_.tRP);

@@ -21,6 +21,13 @@
 //  * Closed page policy: after each burst the bank precharges at
 //    pre = next_pre (which already includes the two bounds above), then
 //    next_act = pre + tRP and the row is closed.
+//  * Adaptive page policy (Intel's "adaptive page closing"): open page, but
+//    the controller precharges a row that has been idle for page_idle_ps
+//    since its last column command ended (col_eff + tBURST, or the write
+//    recovery for a write): when a burst reaches a bank whose row is open and
+//    t > idle_from + page_idle, the row was closed at
+//    pre = max(idle_from + page_idle, next_pre), next_act = pre + tRP, and
+//    the burst is a row miss.
 //  * A request is done when its last burst is.
 //  * Refresh (off when tREFI_ps = 0): every rank r refreshes all its banks
 //    in [start(r, k), start(r, k) + tRFC) for k = 1, 2, ..., with
@@ -61,7 +68,8 @@ struct DramParams {
   unsigned tWR = 24;    // end of write data to PRE (0 allowed)
   unsigned tBURST = 4;  // BL8 on a double-data-rate bus
   unsigned frontend_cycles = 0;  // controller pipeline latency, once per request
-  enum class PagePolicy { Open, Closed } page_policy = PagePolicy::Open;
+  enum class PagePolicy { Open, Closed, Adaptive } page_policy = PagePolicy::Open;
+  Tick page_idle_ps = 0;  // adaptive: an open row idle this long is precharged
   // All-bank refresh per rank (JEDEC DDR4 8 Gb: tREFI 7.8 us, tRFC 350 ns);
   // in ps, not cycles, as datasheets give them. tREFI_ps = 0: no refresh
   // (then tRFC_ps must be 0 too); else 0 < tRFC_ps < tREFI_ps.
@@ -114,6 +122,7 @@ class DramTiming {
     bool open = false;
     uint64_t row = 0;
     Tick next_col = 0, next_pre = 0, next_act = 0;
+    Tick idle_from = 0;  // adaptive policy: when the row's last use ended
     uint64_t refreshed = 0;  // the last refresh of its rank applied to the bank
   };
 

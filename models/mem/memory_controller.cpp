@@ -29,8 +29,15 @@ MemoryParams MemoryParams::from_config(ConfigNode n) {
   // Refresh: JEDEC DDR4 (JESD79-4) 8 Gb parts: tREFI 7.8 us, tRFC 350 ns.
   t.tREFI_ps = d.time_ns("tREFI_ns", 0, 0, 1e6);
   t.tRFC_ps = d.time_ns("tRFC_ns", 0, 0, 1e5);
-  t.page_policy = d.choice("page_policy", "open", {"open", "closed"}) == "open" ? DramParams::PagePolicy::Open
-                                                                               : DramParams::PagePolicy::Closed;
+  const std::string policy = d.choice("page_policy", "open", {"open", "closed", "adaptive"});
+  t.page_policy = policy == "open"     ? DramParams::PagePolicy::Open
+                  : policy == "closed" ? DramParams::PagePolicy::Closed
+                                       : DramParams::PagePolicy::Adaptive;
+  // Adaptive page closing: Intel's memory controllers close a row after an
+  // idle time (a BIOS setting; tens of DRAM cycles).
+  t.page_idle_ps = d.time_ns("page_idle_ns", policy == "adaptive" ? 20 : 0, 0, 1e6);
+  if (policy != "adaptive" && t.page_idle_ps != 0)
+    d.fail("page_idle_ns", "only the adaptive page_policy closes idle rows; set page_policy: adaptive");
   DramGeometry& g = t.geometry;
   g.channels = static_cast<unsigned>(d.pow2("channels", 2, 1, 64));
   g.ranks = static_cast<unsigned>(d.pow2("ranks", 1, 1, 16));

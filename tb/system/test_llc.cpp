@@ -384,3 +384,18 @@ TEST_CASE("llc: a pcie_bench workload's cache state is set up before the run, an
   CHECK(run_cli("run " + dir + "/nollc-cold.yaml --out " + dir + "/ok").status == 0);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("memory controller: page_policy adaptive and its idle time", "[system][mem]") {
+  auto params = [](const std::string& yaml) {
+    Config cfg = Config::from_string(yaml, "c.yaml");
+    return MemoryParams::from_config(cfg.root().child("memory"));
+  };
+  const MemoryParams a = params("memory: {dram: {page_policy: adaptive}}");
+  CHECK(a.dram.page_policy == DramParams::PagePolicy::Adaptive);
+  CHECK(a.dram.page_idle_ps == 20'000);
+  CHECK(params("memory: {dram: {page_policy: adaptive, page_idle_ns: 7.5}}").dram.page_idle_ps == 7'500);
+  CHECK(params("memory: {dram: {}}").dram.page_idle_ps == 0);
+  CHECK_THROWS_WITH(params("memory: {dram: {page_idle_ns: 10}}"),
+                    Catch::Contains("memory.dram.page_idle_ns: only the adaptive page_policy closes idle rows"));
+  CHECK_THROWS_WITH(params("memory: {dram: {page_policy: lazy}}"), Catch::Contains("memory.dram.page_policy"));
+}

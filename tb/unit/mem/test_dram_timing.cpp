@@ -313,3 +313,36 @@ TEST_CASE("dram: refresh parameter errors", "[unit][refresh]") {
   CHECK(error(with_refresh(7'800'000, 0)) == "tRFC_ns: expected 0 < tRFC_ns < tREFI_ns (7800), got 0");
   CHECK(error(with_refresh(300'000, 350'000)) == "tRFC_ns: expected 0 < tRFC_ns < tREFI_ns (300), got 350");
 }
+
+// Adaptive page closing: DDR4-3200 defaults (tCK 0.625 ns, CL = tRCD = tRP =
+// 22, tBURST 4), page_idle 20 ns. A read to a closed bank at 0: ACT at 0,
+// column at tRCD (13.75 ns), data tCL later, done at 13.75 + 13.75 + 2.5 =
+// 30 ns; the row's last use ends at col + tBURST = 16.25 ns.
+TEST_CASE("dram: adaptive page policy keeps a busy row open and closes an idle one", "[unit]") {
+  DramParams p = ddr4(0);
+  p.page_policy = DramParams::PagePolicy::Adaptive;
+  p.page_idle_ps = 20'000;
+  Bench b(p);
+  const Addr a = b.at(3, 7), other_col = b.at(3, 7, 0, 8);
+  REQUIRE(b.read(0, a).done == b.ck(22 + 22 + 4));
+  SECTION("a hit within the idle time is a row hit") {
+    // Arrives at 30 ns <= 16.25 + 20: column at 30, done 30 + 13.75 + 2.5.
+    const DramAccess r = b.read(30'000, other_col);
+    CHECK(r.row_hits == 1);
+    CHECK(r.done == 30'000 + b.ck(22 + 4));
+  }
+  SECTION("after the idle time the row was closed: a miss, no precharge wait") {
+    // Idle since 16.25 ns: closed at max(36.25, tRAS = 32.5) = 36.25 ns, ACT
+    // possible from 36.25 + 13.75 = 50 ns. A read at 60 ns: ACT at 60.
+    const DramAccess r = b.read(60'000, other_col);
+    CHECK(r.row_misses == 1);
+    CHECK(r.row_hits == 0);
+    CHECK(r.done == 60'000 + b.ck(22 + 22 + 4));
+  }
+  SECTION("just after the idle time, the burst waits for the precharge") {
+    // At 40 ns the row closed at 36.25; ACT from 50 ns.
+    const DramAccess r = b.read(40'000, other_col);
+    CHECK(r.row_misses == 1);
+    CHECK(r.done == 50'000 + b.ck(22 + 22 + 4));
+  }
+}
