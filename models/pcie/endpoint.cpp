@@ -26,6 +26,7 @@ EndpointParams EndpointParams::from_config(ConfigNode n) {
   p.clock_mhz = n.real("clock_mhz", p.clock_mhz, 1, 100000);
   p.issue_cycles = static_cast<unsigned>(n.u64("issue_cycles", p.issue_cycles, 0, 1'000'000));
   p.write_issue_cycles = static_cast<unsigned>(n.u64("write_issue_cycles", p.issue_cycles, 0, 1'000'000));
+  p.write_bytes_per_cycle = static_cast<unsigned>(n.u64("write_bytes_per_cycle", 0, 0, 4096));
   p.request_latency_ps = n.time_ns("request_latency_ns", 0, 0, 1e6);
   p.completion_latency_ps = n.time_ns("completion_latency_ns", 0, 0, 1e6);
   p.link = LinkParams::from_config(n.child("link"), p.mps);
@@ -225,6 +226,12 @@ void Endpoint::ats_invalidate(tlm::tlm_generic_payload& trans, sc_core::sc_time&
   trans.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
+Tick Endpoint::write_gap(std::uint32_t bytes) const {
+  if (p_.write_bytes_per_cycle == 0) return write_issue_gap_ps_;
+  const std::uint64_t data_cycles = (bytes + p_.write_bytes_per_cycle - 1) / p_.write_bytes_per_cycle;
+  return write_issue_gap_ps_ + period_from_mhz(p_.clock_mhz) * data_cycles;
+}
+
 Endpoint::TlpResult Endpoint::issue_tlp(Tick t, const DmaRequest& req, const TlpChunk& c, PcieAttr& attr) {
   SlotPool& pool = req.write ? posted_ : tags_;
   // The TLP is at the link interface after the request pipeline, and takes
@@ -352,7 +359,7 @@ void Endpoint::engine() {
         if (fault_reason == 0) fault_reason = attr.fault_reason;
       }
       last_done = std::max(last_done, r.done);
-      t = r.engine + (req.write ? write_issue_gap_ps_ : issue_gap_ps_);
+      t = r.engine + (req.write ? write_gap(c.size) : issue_gap_ps_);
     }
     cursor = t;
     if (link_latency_) link_latency_->sample(last_done - (req.ats ? first_issue : first_at_link));

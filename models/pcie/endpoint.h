@@ -72,6 +72,7 @@ struct EndpointParams {
   double clock_mhz = 250;
   unsigned issue_cycles = 1;     // minimum cycles between two TLPs
   unsigned write_issue_cycles = 1;  // ... after a write TLP (the engine's write path; default: issue_cycles)
+  unsigned write_bytes_per_cycle = 0;  // the write path's data width: + ceil(bytes / this) cycles (0: none)
   // The DMA engine's internal pipelines (device-specific; 0 = none):
   Tick request_latency_ps = 0;     // engine issues a TLP -> it is at the link interface
   Tick completion_latency_ps = 0;  // a read's last completion at the link interface -> DMA done
@@ -177,6 +178,9 @@ class Endpoint : public sc_core::sc_module {
   SlotPool posted_;
   Tick issue_gap_ps_;
   Tick write_issue_gap_ps_;
+  // The engine's gap after a write TLP of `bytes`: write_issue_cycles plus
+  // the cycles its data takes on a write_bytes_per_cycle-wide path.
+  Tick write_gap(std::uint32_t bytes) const;
   std::vector<unsigned char> buffer_;
   std::unique_ptr<Iotlb> devtlb_;
   SparseMemory bar_bytes_{64};

@@ -549,3 +549,24 @@ TEST_CASE("endpoint: write_issue_cycles spaces the TLPs after a write, issue_cyc
                         Config::from_string("ep: {name: e, bdf: '00:03.0', write_issue_cycles: -1}", "t").root().child("ep")),
                     Catch::Contains("write_issue_cycles"));
 }
+
+// write_bytes_per_cycle 16 at 1200 MHz (833 ps): a 64 B write adds 4 cycles,
+// a 100 B write 7 (ceil), to write_issue_cycles 21.
+TEST_CASE("endpoint: write_bytes_per_cycle adds the write data's cycles to the gap after a write", "[system][pcie]") {
+  Config cfg = Config::from_string(
+      "ep: {name: ep0, bdf: '00:03.0', clock_mhz: 1200, write_issue_cycles: 21, write_bytes_per_cycle: 16}", "t");
+  const EndpointParams p = EndpointParams::from_config(cfg.root().child("ep"));
+  StatsRegistry stats;
+  DmaTotals totals("system", stats);
+  Progress progress;
+  Endpoint ep("ep0", p, stats, totals, LocalClock(0), progress, nullptr);
+  Completer c("c", 1'000'000);
+  ep.to_link.bind(c.sock);
+  auto src = std::make_unique<TimedListSource>();
+  src->reqs = {dma(true, 0x1000, 64), dma(true, 0x2000, 100), dma(false, 0x3000, 64)};
+  ep.set_source(std::move(src));
+  sc_core::sc_start();
+  REQUIRE(c.seen.size() == 3);
+  CHECK(c.seen[1].at == 25 * 833);
+  CHECK(c.seen[2].at == 25 * 833 + 28 * 833);
+}
