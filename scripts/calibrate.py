@@ -72,7 +72,9 @@ PARAMS = [
     Param("tags", ["DEVICE.tags"], 2, 256, "requests", "off",
           "the device's outstanding DMA reads", choices=list(range(2, 257))),
     Param("write_issue_cycles", ["DEVICE.write_issue_cycles"], 1, 200, "device cycles", "off",
-          "the device's write path: cycles between two write TLPs", choices=list(range(1, 201))),
+          "the device's write path: cycles after a write TLP before the next", choices=list(range(1, 201))),
+    Param("write_bytes_per_cycle", ["DEVICE.write_bytes_per_cycle"], 0, 64, "bytes/cycle", "off",
+          "the device's write path: data width (0: no per-byte cost)", choices=[0, 4, 8, 16, 32, 64]),
     # Stage "iommu": the 4 KiB-page folder.
     Param("walk_memory_latency", ["UNIT.memory_latency_ns"], 0, 600, "ns", "iommu",
           "the unit's uncore path per table read (round trip, beside the LLC or DRAM time)"),
@@ -96,7 +98,8 @@ PARAMS = [
 FIT_FILES = {
     "off": [("lat_dma_sweep_rd_rnd_64.txt", ("Cold", "HWarm")),
             ("bw_dma_win_sweep_rd_rnd_64.txt", ("Cold", "HWarm")),
-            ("bw_dma_win_sweep_wr_rnd_64.txt", ("Cold",))],
+            ("bw_dma_win_sweep_wr_rnd_64.txt", ("Cold",)),
+            ("bw_dma_win_sweep_wr_rnd_128.txt", ("Cold",))],
     # Reads only: with the IOMMU on, the measured writes translate faster
     # than the reads (11.2 against 10.1 Gb/s at 64 MiB on Haswell), which the
     # model's shared walkers cannot produce (docs/calibration.md, "Limits");
@@ -268,7 +271,7 @@ def window_bytes(s):
 def start_values(folders):
     """First guesses from the data by closed forms (docs/calibration.md, "Start values")."""
     v = {"device_latency": 300, "root_complex_latency": 40, "llc_hit_latency": 30, "llc_miss_latency": 30,
-         "tags": 32, "write_issue_cycles": 1, "walk_memory_latency": 150, "iotlb_entries": 64, "pde_cache_entries": 32,
+         "tags": 32, "write_issue_cycles": 1, "write_bytes_per_cycle": 0, "walk_memory_latency": 150, "iotlb_entries": 64, "pde_cache_entries": 32,
          "walker_slots": 4, "hit_under_miss": -1, "inbound_posted": 64}
     off = folders.get("off") or folders.get("2m") or folders.get("4k")
     lat = read_rows(os.path.join(off, "lat_dma_sweep_rd_rnd_64.txt"))
@@ -307,6 +310,17 @@ def start_values(folders):
     rate = med(wr, "Cold", "Trans/s")
     if clock and rate:
         v["write_issue_cycles"] = int(np.clip(round(clock * 1e6 / rate), 1, 200))
+        # With 128 B writes too: gap = base + bytes / width; two sizes give both
+        # (the width rounded to a power of two, a data path's width).
+        wr128_file = os.path.join(off, "bw_dma_win_sweep_wr_rnd_128.txt")
+        rate128 = med(read_rows(wr128_file), "Cold", "Trans/s") if os.path.isfile(wr128_file) else None
+        if rate128:
+            g64, g128 = clock * 1e6 / rate, clock * 1e6 / rate128
+            if g128 > g64 + 0.5:
+                width = 2 ** round(math.log2(64 / (g128 - g64)))
+                width = min(PARAMS_BY["write_bytes_per_cycle"].choices[1:], key=lambda c: abs(c - width))
+                v["write_bytes_per_cycle"] = width
+                v["write_issue_cycles"] = int(np.clip(round(g64 - 64 / width), 1, 200))
     on = folders.get("4k")
     if on:
         lat = [r for r in read_rows(os.path.join(on, "lat_dma_sweep_rd_rnd_64.txt")) if r["Cache"] == "Cold"]
