@@ -88,10 +88,13 @@ PARAMS = [
     Param("hit_under_miss", ["UNIT.ordering.hit_under_miss"], 0, 64, "requests", "iommu",
           "hits of a device that may complete while one of its misses walks (-1: unlimited)",
           choices=[0, 1, 2, 4, 8, 16, 32, 64, -1]),
-    Param("inbound_posted", ["platform.root_complex.inbound.posted"], 2, 512, "TLPs", "iommu",
-          "root port inbound posted queue (held until the write is translated and in memory)",
-          choices=list(range(2, 513))),
 ]
+
+# Stages whose integer parameters trade against their continuous ones (more
+# walkers with longer walks give the same throughput and a longer latency):
+# each integer candidate gets its own short continuous fit (a profile search)
+# instead of being tried with the continuous values held.
+PROFILE = {"iommu": True, "off": False}
 
 # The curves each stage fits (file name, cache state), and the per-row
 # quantities compared: latency rows the mean and the median, bandwidth rows Gb/s.
@@ -272,7 +275,7 @@ def start_values(folders):
     """First guesses from the data by closed forms (docs/calibration.md, "Start values")."""
     v = {"device_latency": 300, "root_complex_latency": 40, "llc_hit_latency": 30, "llc_miss_latency": 30,
          "tags": 32, "write_issue_cycles": 1, "write_bytes_per_cycle": 0, "walk_memory_latency": 150, "iotlb_entries": 64, "pde_cache_entries": 32,
-         "walker_slots": 4, "hit_under_miss": -1, "inbound_posted": 64}
+         "walker_slots": 4, "hit_under_miss": -1}
     off = folders.get("off") or folders.get("2m") or folders.get("4k")
     lat = read_rows(os.path.join(off, "lat_dma_sweep_rd_rnd_64.txt"))
     rd = read_rows(os.path.join(off, "bw_dma_win_sweep_rd_rnd_64.txt"))
@@ -448,9 +451,22 @@ def fit_stage(sim, stage, mode, folder, values, progress, workdir, max_evals):
             vals = {**vals, k: ch[i]}
         return vals
 
+    def profile(vals):
+        # For each integer, its neighbours (two positions each way), each with
+        # a short continuous fit; keep the best.
+        for k in ints:
+            ch = PARAMS_BY[k].choices
+            i = min(range(len(ch)), key=lambda j: abs(ch[j] - vals[k]))
+            for j in range(max(0, i - 2), min(len(ch), i + 3)):
+                if progress.left() <= 0:
+                    break
+                continuous({**vals, k: ch[j]}, max(4, max_evals // 6))
+            vals = dict(best_seen[1])
+        return vals
+
     values = discrete(values)
     values = continuous(values, max_evals)
-    values = discrete(values)
+    values = profile(values) if PROFILE.get(stage) else discrete(values)
     if progress.left() > 0:
         values = continuous(values, max_evals // 2)
     sys.stderr.write("\n")
