@@ -80,7 +80,7 @@ TEST_CASE("bad input: configuration files", "[system]") {
       {"workload for a missing endpoint", std::string(kGoodPlatform) + "workloads:\n  - {device: nic9}\n", "", "",
        "DIR/c.yaml:6: workloads[0].device: no endpoint named 'nic9' in platform.endpoints"},
       {"bad choice", "platform:\n  memory:\n    dram: {page_policy: sometimes}\n", "", "",
-       "DIR/c.yaml:3: platform.memory.dram.page_policy: expected one of open, closed, got 'sometimes'"},
+       "DIR/c.yaml:3: platform.memory.dram.page_policy: expected one of open, closed, adaptive, got 'sometimes'"},
       {"bad instance name", "platform:\n  endpoints:\n    - name: nic-0\n      bdf: \"00:03.0\"\n", "", "",
        "DIR/c.yaml:3: platform.endpoints[0].name: expected a name of letters, digits and '_', got 'nic-0'"},
       {"two endpoints with one requester ID",
