@@ -25,11 +25,21 @@ bool is_index(const std::string& s) {
 }
 
 // yaml-cpp keeps the last of two equal keys; a configuration must not have them.
+constexpr std::size_t kMaxKeyBytes = 128;
+
 void reject_duplicate_keys(const YAML::Node& n, const std::string& name, const std::string& path) {
   if (n.IsMap()) {
     std::set<std::string> seen;
     for (auto it = n.begin(); it != n.end(); ++it) {
       const std::string key = it->first.Scalar();
+      // YAML 1.2 (7.4.2, 8.2.2) limits an implicit key to 1024 characters,
+      // and the effective configuration (config.json) writes each key quoted,
+      // a control character as a 6-character escape: a key of more than 128
+      // bytes could load here and not from config.json. (No key iommusim
+      // reads is longer than 40.)
+      if (key.size() > kMaxKeyBytes)
+        throw InputError(fmt::format("{}:{}: {}: a key of {} bytes (at most {})", name, it->first.Mark().line + 1,
+                                     path.empty() ? "(top level)" : path, key.size(), kMaxKeyBytes));
       const std::string kp = path.empty() ? key : path + "." + key;
       if (!seen.insert(key).second)
         throw InputError(fmt::format("{}:{}: {}: duplicate key", name, it->first.Mark().line + 1, kp));

@@ -544,6 +544,11 @@ TEST_CASE("config: apply_override resolves a component name as first component",
   // Duplicate keys are refused when the document is read.
   CHECK_THROWS_WITH(Config::from_string("simulation:\n  seed: 1\n  seed: 2\n", "d.yaml"),
                     "d.yaml:3: simulation.seed: duplicate key");
+  // A key of more than 128 bytes is refused: its quoted, escaped form in
+  // config.json could exceed YAML's 1024-character limit for keys.
+  CHECK_THROWS_WITH(Config::from_string("platform:\n  " + std::string(129, 'k') + ": 1\n", "k.yaml"),
+                    "k.yaml:2: platform: a key of 129 bytes (at most 128)");
+  CHECK_NOTHROW(Config::from_string("platform:\n  \"" + std::string(128, 'k') + "\": 1\n", "k.yaml"));
   Config d = Config::from_string(kPlatform, "p.yaml");
   CHECK_THROWS_WITH(d.apply_override("nic7.tags=1"),
                     "--set nic7.tags=1: 'nic7' is neither a section nor the name of a component");
