@@ -295,7 +295,7 @@ struct CalibrateCli {
   std::string out;
   std::string base = IOMMUSIM_CALIBRATE_BASE;
   unsigned jobs = 0;
-  double budget_minutes = 25;
+  double budget_minutes = 20;
   unsigned evaluations = 60;
   std::uint64_t lat_samples = 3000, bw_transactions = 20000;
   std::vector<std::string> sets;
@@ -501,14 +501,14 @@ int sc_main(int argc, char* argv[]) {
   calibrate->add_option("--base", cc.base, "Platform preset to start from (default configs/platforms/pcie-bench-base.yaml)");
   calibrate->add_option("-j,--jobs", cc.jobs, "Simulations at once (default: the number of processors)")
       ->check(CLI::Range(1u, 1024u));
-  calibrate->add_option("--budget-minutes", cc.budget_minutes, "Stop fitting after this long (default 25)")
+  calibrate->add_option("--budget-minutes", cc.budget_minutes, "Stop fitting after this long (default 20; the final simulation of every file follows)")
       ->check(CLI::Range(0.5, 10000.0));
   calibrate->add_option("--set", cc.sets, "Fix a configuration value of the preset: key.path=value (repeatable)");
   calibrate->add_option("--evaluations", cc.evaluations, "Simulations per continuous fit of a stage (default 60)")
       ->check(CLI::Range(1u, 100000u));
-  calibrate->add_option("--lat-samples", cc.lat_samples, "Latency samples per row while fitting (default 3000; x4 in the final files)")
+  calibrate->add_option("--lat-samples", cc.lat_samples, "Latency samples per row while fitting (default 3000; x2 in the final files)")
       ->check(CLI::Range(std::uint64_t{10}, std::uint64_t{1} << 30));
-  calibrate->add_option("--bw-transactions", cc.bw_transactions, "DMAs per bandwidth row while fitting (default 20000; x4 in the final files)")
+  calibrate->add_option("--bw-transactions", cc.bw_transactions, "DMAs per bandwidth row while fitting (default 20000; x2 in the final files)")
       ->check(CLI::Range(std::uint64_t{100}, std::uint64_t{1} << 30));
 
   MapTraceCli mc;

@@ -215,8 +215,8 @@ class Simulator:
             shutil.rmtree(outdir)
         cmd = [self.binary, "pcie-bench", self.base, *files, "--out", outdir, "--iommu", mode,
                "-j", str(self.jobs), "--device", self.device,
-               "--lat-samples", str(self.lat_samples * (4 if full else 1)),
-               "--bw-transactions", str(self.bw_transactions * (4 if full else 1)), *self.sets(values)]
+               "--lat-samples", str(self.lat_samples * (2 if full else 1)),
+               "--bw-transactions", str(self.bw_transactions * (2 if full else 1)), *self.sets(values)]
         self.runs += 1
         r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         if r.returncode != 0:
@@ -621,7 +621,7 @@ def main():
     ap.add_argument("--unit", default="iommu0")
     ap.add_argument("--set", action="append", default=[], help="a fixed configuration value (key=value)")
     ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
-    ap.add_argument("--budget-minutes", type=float, default=25.0, help="the fit stops after this (default 25)")
+    ap.add_argument("--budget-minutes", type=float, default=20.0, help="the fit stops after this (default 20)")
     ap.add_argument("--evaluations", type=int, default=60, help="continuous-fit simulations per stage (default 60)")
     ap.add_argument("--lat-samples", type=int, default=3000)
     ap.add_argument("--bw-transactions", type=int, default=20000)
