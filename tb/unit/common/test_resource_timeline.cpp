@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <map>
+#include <random>
+
 #include "common/resource_timeline.h"
 
 using iommusim::ResourceTimeline;
@@ -67,4 +70,66 @@ TEST_CASE("timeline: a million reservations keep memory bounded", "[unit]") {
   CHECK(small.intervals() <= 202);
   CHECK(standard.intervals() <= 1002);
   CHECK(small.busy_until() == 999'999 * Tick{5000} + 2500);
+}
+
+namespace {
+// The timeline's rules written the plainest way (a tree of intervals), to
+// check the flat implementation against.
+struct ReferenceTimeline {
+  Tick horizon, latest = 0, forgotten = 0;
+  std::map<Tick, Tick> busy;
+  Tick reserve(Tick earliest, Tick duration) {
+    if (earliest > latest) {
+      latest = earliest;
+      if (latest > horizon)
+        while (!busy.empty() && busy.begin()->second < latest - horizon) {
+          forgotten = busy.begin()->second;
+          busy.erase(busy.begin());
+        }
+    }
+    Tick start = std::max(earliest, forgotten);
+    if (duration == 0) return start;
+    for (bool moved = true; moved;) {  // first gap of `duration` at or after start
+      moved = false;
+      for (const auto& [s, e] : busy)
+        if (s < start + duration && e > start) {
+          start = e;
+          moved = true;
+        }
+    }
+    busy[start] = start + duration;
+    for (auto it = busy.begin(); std::next(it) != busy.end();) {  // merge touching
+      auto n = std::next(it);
+      if (it->second == n->first) {
+        it->second = n->second;
+        busy.erase(n);
+      } else {
+        ++it;
+      }
+    }
+    return start;
+  }
+};
+}  // namespace
+
+TEST_CASE("timeline: random reservations match the reference rules (seeded)", "[unit]") {
+  for (std::uint32_t seed : {1u, 2u, 3u, 4u, 5u}) {
+    std::mt19937_64 rng(seed);
+    const Tick horizon = 2000 + rng() % 5000;
+    ResourceTimeline t(horizon);
+    ReferenceTimeline ref{horizon, 0, 0, {}};
+    Tick now = 0;
+    for (int i = 0; i < 3000; ++i) {
+      now += rng() % 40;
+      // Mostly near the present, sometimes into the past (decoupled
+      // initiators), sometimes zero-length.
+      const Tick back = rng() % 4 == 0 ? rng() % 3000 : rng() % 30;
+      const Tick earliest = now > back ? now - back : 0;
+      const Tick duration = rng() % 10 == 0 ? 0 : 1 + rng() % 60;
+      INFO("seed " << seed << " step " << i);
+      REQUIRE(t.reserve(earliest, duration) == ref.reserve(earliest, duration));
+      REQUIRE(t.intervals() == ref.busy.size());
+      REQUIRE(t.busy_until() == (ref.busy.empty() ? ref.forgotten : ref.busy.rbegin()->second));
+    }
+  }
 }
