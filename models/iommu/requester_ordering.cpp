@@ -58,6 +58,16 @@ RequesterOrdering::Completion RequesterOrdering::complete(std::uint16_t sid, Tic
   return c;
 }
 
+const char* request_class_name(RequestClass c) { return c == RequestClass::Posted ? "posted" : "non_posted"; }
+
+ClassOrdering::ClassOrdering(const ClassOrderingParams& p) : p_(p) {
+  if (p_.by_class) {
+    for (const OrderingParams& c : *p_.by_class) cls_.emplace_back(c);
+  } else {
+    cls_.emplace_back(p_.all);
+  }
+}
+
 std::size_t RequesterOrdering::recorded_misses(std::uint16_t sid) const {
   auto it = reqs_.find(sid);
   return it == reqs_.end() ? 0 : it->second.misses.size();

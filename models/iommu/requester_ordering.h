@@ -27,8 +27,17 @@
 // flight. Requests of one requester arrive in non-decreasing time in practice;
 // if one arrives earlier than a miss already recorded, that miss does not
 // count for it (it is not an earlier request), and times only ever grow (max).
+//
+// Per request class (PCIe 3.0 2.4.1): ClassOrdering below. Without class rules
+// one RequesterOrdering holds every request of a requester, whatever its
+// class (as before); with class rules (ordering.posted / ordering.non_posted)
+// each class has its own rules and its own RequesterOrdering, so a class's
+// limits count only that class's requests (a walking read holds back no
+// write, and a walking write no read).
 #pragma once
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -80,6 +89,41 @@ class RequesterOrdering {
 
   OrderingParams p_;
   std::unordered_map<std::uint16_t, Requester> reqs_;
+};
+
+// The PCIe request classes the ordering rules may tell apart: posted (memory
+// writes) and non-posted (memory reads and ATS translation requests).
+// Interrupt requests do not reach the translation engine (the unit's msi_in
+// and InterruptRemapper), so no class holds them.
+enum class RequestClass : std::uint8_t { Posted = 0, NonPosted = 1 };
+constexpr std::size_t kRequestClasses = 2;
+const char* request_class_name(RequestClass c);  // "posted", "non_posted"
+
+// The unit's ordering rules: one rule set for all requests (`all`), or, when
+// `by_class` is set, one per class (`by_class[RequestClass]`, each the
+// top-level rules with the class block's keys overriding them).
+struct ClassOrderingParams {
+  OrderingParams all;
+  std::optional<std::array<OrderingParams, kRequestClasses>> by_class;
+  const OrderingParams& of(RequestClass c) const {
+    return by_class ? (*by_class)[static_cast<std::size_t>(c)] : all;
+  }
+};
+
+// One RequesterOrdering shared by both classes (no class rules: exactly the
+// behaviour of one rule set), or one per class.
+class ClassOrdering {
+ public:
+  explicit ClassOrdering(const ClassOrderingParams& p);
+  bool by_class() const { return p_.by_class.has_value(); }
+  // The ordering that holds requests of class `c`.
+  RequesterOrdering& of(RequestClass c) { return cls_[index(c)]; }
+  const RequesterOrdering& of(RequestClass c) const { return cls_[index(c)]; }
+
+ private:
+  std::size_t index(RequestClass c) const { return by_class() ? static_cast<std::size_t>(c) : 0; }
+  ClassOrderingParams p_;
+  std::vector<RequesterOrdering> cls_;  // one shared, or one per class
 };
 
 }  // namespace iommusim

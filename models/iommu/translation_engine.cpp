@@ -58,7 +58,8 @@ TranslationEngine::TranslationEngine(const StatsGroup& unit, const RemappingUnit
       fl_psc_(p.fl_psc, seed + 48),
       walkers_(p.walker_slots),
       sl_walker_(unit, p.name, p.walker, cycle_ps_, mem),
-      ordering_(p.ordering) {
+      ordering_(p.ordering_rules()) {
+  if (p.ordering_class) stats_.add_ordering_classes(unit);
   for (unsigned l = PagingStructureCache::kMinLevel; l <= PagingStructureCache::kMaxLevel; ++l) {
     unit.formula(fmt::format("psc_hits_l{}", l), fmt::format("Walks resumed from the level-{} paging-structure cache", l),
                  "Count", [this, l] { return double(psc_.hits(l)); });
@@ -168,11 +169,8 @@ UnitReader TranslationEngine::begin_walk(Tick t) {
 
 Tick TranslationEngine::miss_walk_start(Tick t) {
   cur_walked_ = true;
-  const Tick start = ordering_.walk_start(cur_sid_, cur_arrival_, t);
-  if (start > t) {
-    ++stats_.miss_limit_stalls;
-    stats_.miss_limit_wait += start - t;
-  }
+  const Tick start = ordering_.of(cur_class_).walk_start(cur_sid_, cur_arrival_, t);
+  if (start > t) stats_.miss_limit(cur_class_, start - t);
   return start;
 }
 
@@ -412,20 +410,18 @@ void TranslationEngine::count_iotlb_miss(std::uint16_t did, std::uint16_t sid) {
 
 TranslationEngine::Outcome TranslationEngine::translate(const Request& q, Tick t) {
   cur_sid_ = q.sid;
+  // Posted: memory writes (also translated ones, AT = 10b); non-posted: reads
+  // and translation requests (AT = 01b, a read of the translation).
+  cur_class_ = q.write && q.at != AddressType::TranslationRequest ? RequestClass::Posted : RequestClass::NonPosted;
   cur_arrival_ = t;
   cur_walked_ = false;
   const RootTablePointer root = regs_.root_table().value_or(RootTablePointer{});
   Outcome out = root.ttm == reg::kTtmScalable && p_.features.smts ? translate_scalable(q, t) : translate_legacy(q, t);
-  // The requester's ordering rules (a no-op with the defaults).
-  const RequesterOrdering::Completion c = ordering_.complete(q.sid, t, cur_walked_, out.done);
-  if (c.hit_wait > 0) {
-    ++stats_.hit_under_miss_stalls;
-    stats_.hit_under_miss_wait += c.hit_wait;
-  }
-  if (c.order_wait > 0) {
-    ++stats_.in_order_stalls;
-    stats_.in_order_wait += c.order_wait;
-  }
+  // The requester's ordering rules for the request's class (a no-op with the
+  // defaults; without class rules both classes share one rule set and state).
+  const RequesterOrdering::Completion c = ordering_.of(cur_class_).complete(q.sid, t, cur_walked_, out.done);
+  if (c.hit_wait > 0) stats_.hit_under_miss(cur_class_, c.hit_wait);
+  if (c.order_wait > 0) stats_.in_order(cur_class_, c.order_wait);
   out.done = c.done;
   return out;
 }

@@ -20,7 +20,10 @@
 // round trip through the uncore). Fills carry the walk's end time, so a second
 // miss to the page waits for the first walk instead of walking again. The
 // request's completion then follows its requester's ordering rules
-// (requester_ordering.h: outstanding misses, hit-under-miss, in order).
+// (requester_ordering.h: outstanding misses, hit-under-miss, in order), one
+// rule set for every request, or one per request class (posted: writes;
+// non-posted: reads and ATS translation requests) with ordering.posted /
+// ordering.non_posted.
 //
 // Invalidations of these caches (context cache, PASID cache, IOTLB, PSCs) are
 // carried out here too, for register-based and queued invalidation alike.
@@ -92,7 +95,7 @@ class TranslationEngine {
   const PasidCache& pasid_cache() const { return pasid_cache_; }
   const PagingStructureCache& psc() const { return psc_; }
   const PagingStructureCache& fl_psc() const { return fl_psc_; }
-  const RequesterOrdering& ordering() const { return ordering_; }
+  const ClassOrdering& ordering() const { return ordering_; }
   ConfiguredSlWalker& sl_walker() { return sl_walker_; }
   const ConfiguredSlWalker& sl_walker() const { return sl_walker_; }
 
@@ -136,9 +139,11 @@ class TranslationEngine {
   PagingStructureCache fl_psc_;
   SlotPool walkers_;
   ConfiguredSlWalker sl_walker_;
-  RequesterOrdering ordering_;
-  // The request being translated: its requester, arrival, and whether it walked.
+  ClassOrdering ordering_;
+  // The request being translated: its requester, class, arrival, and whether
+  // it walked.
   std::uint16_t cur_sid_ = 0;
+  RequestClass cur_class_ = RequestClass::NonPosted;
   Tick cur_arrival_ = 0;
   bool cur_walked_ = false;
 };

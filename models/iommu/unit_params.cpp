@@ -47,15 +47,26 @@ const char* walker_kind_name(WalkerKind k) {
 
 namespace {
 
-// `key`: an integer in [min, max], or `unlimited` (the default), as
-// OrderingParams::kUnlimited.
-unsigned limit_or_unlimited(ConfigNode& n, const std::string& key, unsigned min, unsigned max) {
-  const std::string text = n.str(key, "unlimited");
+// `key`: an integer in [min, max], or `unlimited`, as
+// OrderingParams::kUnlimited; `def` (default: unlimited) when absent.
+unsigned limit_or_unlimited(ConfigNode& n, const std::string& key, unsigned min, unsigned max,
+                            unsigned def = OrderingParams::kUnlimited) {
+  const std::string text = n.str(key, def == OrderingParams::kUnlimited ? "unlimited" : std::to_string(def));
   if (text == "unlimited") return OrderingParams::kUnlimited;
   const std::optional<std::uint64_t> v = parse_config_u64(text);
   if (!v || *v < min || *v > max)
     n.fail(key, fmt::format("expected an integer in [{}, {}] or 'unlimited', got {}", min, max, text));
   return static_cast<unsigned>(*v);
+}
+
+// The ordering rules of one map (`ordering`, or one of its class blocks),
+// each key defaulting to `def`'s value.
+OrderingParams ordering_from_config(ConfigNode& n, const OrderingParams& def) {
+  OrderingParams o;
+  o.hit_under_miss = limit_or_unlimited(n, "hit_under_miss", 0, 65535, def.hit_under_miss);
+  o.misses = limit_or_unlimited(n, "misses", 1, 65535, def.misses);
+  o.in_order = n.boolean("in_order", def.in_order);
+  return o;
 }
 
 // Paging-structure caches: the cache map's keys for every level, and a map
@@ -148,9 +159,16 @@ RemappingUnitParams RemappingUnitParams::from_config(ConfigNode n, unsigned addr
   p.walker_slots = static_cast<unsigned>(n.u64("walker_slots", p.walker_slots, 1, 1024));
   p.memory_latency_ps = n.time_ns("memory_latency_ns", 0, 0, 100000);
   ConfigNode ord = n.child("ordering");
-  p.ordering.hit_under_miss = limit_or_unlimited(ord, "hit_under_miss", 0, 65535);
-  p.ordering.misses = limit_or_unlimited(ord, "misses", 1, 65535);
-  p.ordering.in_order = ord.boolean("in_order", false);
+  p.ordering = ordering_from_config(ord, OrderingParams{});
+  // Class blocks: read (and written back) only when one is given, so that a
+  // configuration without them stays as it was.
+  if (ord.has("posted") || ord.has("non_posted")) {
+    p.ordering_class.emplace();
+    for (const RequestClass c : {RequestClass::Posted, RequestClass::NonPosted}) {
+      ConfigNode cn = ord.child(request_class_name(c));
+      (*p.ordering_class)[static_cast<std::size_t>(c)] = ordering_from_config(cn, p.ordering);
+    }
+  }
   const std::string walker = n.choice("walker", "tlm", {"tlm", "rtl", "both"});
   p.walker = walker == "rtl" ? WalkerKind::Rtl : walker == "both" ? WalkerKind::Both : WalkerKind::Tlm;
   if (p.walker != WalkerKind::Tlm && !rtl_walker_built())

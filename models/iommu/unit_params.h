@@ -7,7 +7,9 @@
 // with the bit's name. Scalable mode (SMTS with
 // FLTS/SLTS/NEST/PASID) is off by default and can be switched on.
 #pragma once
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "common/cache_params.h"
@@ -41,7 +43,14 @@ struct RemappingUnitParams {
   // after it returns. 0 (default): reads go straight to memory, as before.
   Tick memory_latency_ps = 0;
   // Translation ordering per requester (requester_ordering.h); default: none.
+  // `ordering`: the top-level rules (ordering.{misses, hit_under_miss,
+  // in_order}), for every request when no class block is given.
+  // `ordering_class`: set when ordering.posted or ordering.non_posted is
+  // given; then each class has its own rules (the top level's, overridden by
+  // its block's keys) and its own state (indexed by RequestClass).
   OrderingParams ordering;
+  std::optional<std::array<OrderingParams, kRequestClasses>> ordering_class;
+  ClassOrderingParams ordering_rules() const { return {ordering, ordering_class}; }
   WalkerKind walker = WalkerKind::Tlm;  // second-level walks: tlm | rtl | both
   unsigned qi_descriptor_cycles = 8;  // queued invalidation: each descriptor
   unsigned qi_entry_cycles = 1;       // ... plus each cache entry an invalidation examines

@@ -1,5 +1,7 @@
 #include "iommu/unit_stats.h"
 
+#include <string>
+
 #include <fmt/format.h>
 
 namespace iommusim {
@@ -14,6 +16,63 @@ RequestStats::RequestStats(const StatsGroup& g)
       ats_no_access(g.counter("ats.no_access", "ATS translation completions granting no access (R = W = 0)")),
       latency(g.histogram("translation_latency",
                           "Translation latency of translated requests, arrival to forward or fault (1 Tick = 1 ps)")) {}
+
+namespace {
+// One description per ordering statistic, for the totals and the classes.
+constexpr const char* kHumStallsDesc =
+    "Translations without a walk held back by an outstanding miss of their requester that "
+    "ordering.hit_under_miss later requests had already passed";
+constexpr const char* kHumWaitDesc = "Time translations were held back by the hit-under-miss limit (1 Tick = 1 ps)";
+constexpr const char* kMissStallsDesc = "Page walks delayed because their requester had ordering.misses walks outstanding";
+constexpr const char* kMissWaitDesc = "Time page walks waited for the outstanding-miss limit (1 Tick = 1 ps)";
+constexpr const char* kOrderStallsDesc = "Translations held back to complete after their requester's previous one";
+constexpr const char* kOrderWaitDesc = "Time translations were held back by in-order completion (1 Tick = 1 ps)";
+std::string of_class(RequestClass c, const char* desc) {
+  return fmt::format("{}; {} requests only, under their class's rules", desc,
+                     c == RequestClass::Posted ? "posted (memory writes)" : "non-posted (reads, ATS translation requests)");
+}
+}  // namespace
+
+TranslationStats::OrderingClassStats::OrderingClassStats(const StatsGroup& g, RequestClass c)
+    : hit_under_miss_stalls(g.counter("hit_under_miss_stalls", of_class(c, kHumStallsDesc))),
+      hit_under_miss_wait(g.counter("hit_under_miss_wait", of_class(c, kHumWaitDesc), "Tick")),
+      miss_limit_stalls(g.counter("miss_limit_stalls", of_class(c, kMissStallsDesc))),
+      miss_limit_wait(g.counter("miss_limit_wait", of_class(c, kMissWaitDesc), "Tick")),
+      in_order_stalls(g.counter("in_order_stalls", of_class(c, kOrderStallsDesc))),
+      in_order_wait(g.counter("in_order_wait", of_class(c, kOrderWaitDesc), "Tick")) {}
+
+void TranslationStats::add_ordering_classes(const StatsGroup& unit) {
+  for (const RequestClass c : {RequestClass::Posted, RequestClass::NonPosted})
+    ordering_class[static_cast<std::size_t>(c)] =
+        std::make_unique<OrderingClassStats>(unit.group(request_class_name(c)), c);
+}
+
+void TranslationStats::miss_limit(RequestClass c, Tick wait) {
+  ++miss_limit_stalls;
+  miss_limit_wait += wait;
+  if (OrderingClassStats* s = ordering_class[static_cast<std::size_t>(c)].get()) {
+    ++s->miss_limit_stalls;
+    s->miss_limit_wait += wait;
+  }
+}
+
+void TranslationStats::hit_under_miss(RequestClass c, Tick wait) {
+  ++hit_under_miss_stalls;
+  hit_under_miss_wait += wait;
+  if (OrderingClassStats* s = ordering_class[static_cast<std::size_t>(c)].get()) {
+    ++s->hit_under_miss_stalls;
+    s->hit_under_miss_wait += wait;
+  }
+}
+
+void TranslationStats::in_order(RequestClass c, Tick wait) {
+  ++in_order_stalls;
+  in_order_wait += wait;
+  if (OrderingClassStats* s = ordering_class[static_cast<std::size_t>(c)].get()) {
+    ++s->in_order_stalls;
+    s->in_order_wait += wait;
+  }
+}
 
 TranslationStats::TranslationStats(const StatsGroup& g)
     : passthrough(g.counter("passthrough", "Requests forwarded untranslated by a pass-through context (TT=10b)")),
@@ -31,20 +90,12 @@ TranslationStats::TranslationStats(const StatsGroup& g)
       walks(g.counter("walks", "Page walks (second-level, first-level and nested)")),
       walk_reads(g.counter("walk_reads", "Table entries read from memory (context lookups and walks)")),
       walker_wait(g.counter("walker_wait", "Time table lookups waited for a free walker slot (1 Tick = 1 ps)", "Tick")),
-      hit_under_miss_stalls(g.counter("hit_under_miss_stalls",
-                                      "Translations without a walk held back by an outstanding miss of their "
-                                      "requester that ordering.hit_under_miss later requests had already passed")),
-      hit_under_miss_wait(g.counter("hit_under_miss_wait",
-                                    "Time translations were held back by the hit-under-miss limit (1 Tick = 1 ps)",
-                                    "Tick")),
-      miss_limit_stalls(g.counter("miss_limit_stalls",
-                                  "Page walks delayed because their requester had ordering.misses walks outstanding")),
-      miss_limit_wait(g.counter("miss_limit_wait",
-                                "Time page walks waited for the outstanding-miss limit (1 Tick = 1 ps)", "Tick")),
-      in_order_stalls(g.counter("in_order_stalls",
-                                "Translations held back to complete after their requester's previous one")),
-      in_order_wait(g.counter("in_order_wait",
-                              "Time translations were held back by in-order completion (1 Tick = 1 ps)", "Tick")),
+      hit_under_miss_stalls(g.counter("hit_under_miss_stalls", kHumStallsDesc)),
+      hit_under_miss_wait(g.counter("hit_under_miss_wait", kHumWaitDesc, "Tick")),
+      miss_limit_stalls(g.counter("miss_limit_stalls", kMissStallsDesc)),
+      miss_limit_wait(g.counter("miss_limit_wait", kMissWaitDesc, "Tick")),
+      in_order_stalls(g.counter("in_order_stalls", kOrderStallsDesc)),
+      in_order_wait(g.counter("in_order_wait", kOrderWaitDesc, "Tick")),
       reads_per_walk(g.average("reads_per_walk", "Table entries read per page walk (any kind)")),
       walk_latency(g.histogram("walk_latency",
                                "Page-walk latency (any kind), slot acquired to last entry read (1 Tick = 1 ps)")) {

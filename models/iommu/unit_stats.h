@@ -15,8 +15,11 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <memory>
 
 #include "common/stats_group.h"
+#include "common/types.h"
+#include "iommu/requester_ordering.h"
 #include "vtd/fault_reason.h"
 
 namespace iommusim {
@@ -57,13 +60,33 @@ struct TranslationStats {
   Counter& walks;
   Counter& walk_reads;
   Counter& walker_wait;
-  // Translation ordering per requester (requester_ordering.h).
+  // Translation ordering per requester (requester_ordering.h): the totals,
+  // over both request classes.
   Counter& hit_under_miss_stalls;
   Counter& hit_under_miss_wait;
   Counter& miss_limit_stalls;
   Counter& miss_limit_wait;
   Counter& in_order_stalls;
   Counter& in_order_wait;
+  // The same per class (`posted.*`, `non_posted.*`), registered by
+  // add_ordering_classes() only when the unit has class rules, so that other
+  // units' statistics stay as they were.
+  struct OrderingClassStats {
+    OrderingClassStats(const StatsGroup& g, RequestClass c);  // g: the class's group
+    Counter& hit_under_miss_stalls;
+    Counter& hit_under_miss_wait;
+    Counter& miss_limit_stalls;
+    Counter& miss_limit_wait;
+    Counter& in_order_stalls;
+    Counter& in_order_wait;
+  };
+  std::array<std::unique_ptr<OrderingClassStats>, kRequestClasses> ordering_class;
+  void add_ordering_classes(const StatsGroup& unit);
+  // A request of class `c` held back `wait` (> 0) by a rule: counted in the
+  // totals, and in the class's statistics when there are any.
+  void miss_limit(RequestClass c, Tick wait);
+  void hit_under_miss(RequestClass c, Tick wait);
+  void in_order(RequestClass c, Tick wait);
   Average& reads_per_walk;
   Histogram& walk_latency;
 };

@@ -492,3 +492,66 @@ TEST_CASE("iommu unit: ordering per requester holds walks and hits behind a devi
   CHECK(b.counter("hit_under_miss_wait").value() == r.done - 3006 * kNs);
   CHECK(b.counter("in_order_stalls").value() == 0);
 }
+
+// Ordering per request class: posted writes complete in order among
+// themselves, non-posted reads and translation requests are held by a read's
+// walk (hit_under_miss 0), and neither class is held by the other's walks.
+// Without class blocks there are no per-class statistics.
+TEST_CASE("iommu unit: ordering per request class holds each class only behind its own requests",
+          "[system][iommu][timing]") {
+  Bench b("unit: {ordering: {posted: {in_order: true}, non_posted: {hit_under_miss: 0}}}");
+  const Addr top = b.tables.new_domain_table();
+  ContextEntry ce = b.context(1, top);
+  ce.tt = kTtDeviceTlb;  // translation requests allowed, untranslated DMA too
+  b.tables.set_context(0x0018, ce);
+  for (Addr p = 0; p < 3; ++p) b.tables.map(top, 0x40000000 + 0x1000 * p, 0x800000 + 0x1000 * p, 12, true, true);
+  Driver::Result warm{}, w{}, rh{}, wh{}, r{}, rh2{}, wh2{};
+  Driver::AtsResult ats{};
+  sc_core::sc_spawn([&] {
+    b.enable();
+    warm = b.drv.dma_at(1000 * kNs, 0x0018, 0x40000000, false);  // page 0 in the IOTLB, PDE cached
+    w = b.drv.dma_at(3000 * kNs, 0x0018, 0x40001000, true);       // write miss: one read
+    rh = b.drv.dma_at(3001 * kNs, 0x0018, 0x40000000, false);     // read hit: w's walk does not hold it
+    wh = b.drv.dma_at(3002 * kNs, 0x0018, 0x40000000, true);      // write hit: in order behind w
+    r = b.drv.dma_at(3003 * kNs, 0x0018, 0x40002000, false);      // read miss: one read, not held by w
+    rh2 = b.drv.dma_at(3004 * kNs, 0x0018, 0x40000000, false);    // read hit: held by r (H = 0)
+    ats = b.drv.translate_at(3005 * kNs, 0x0018, 0x40000000);     // translation request: non-posted, held by r
+    wh2 = b.drv.dma_at(3006 * kNs, 0x0018, 0x40000000, true);     // write hit: in order behind w
+  });
+  sc_core::sc_start();
+  REQUIRE(warm.ok);
+  REQUIRE(ats.ok);
+  REQUIRE(b.walk_probe.seen.size() == 6 + 1 + 1);  // cold walk, w, r
+  const Probe::Seen& wr = b.walk_probe.seen[6];
+  const Probe::Seen& rr = b.walk_probe.seen[7];
+  // Hits: pipeline + context cache + IOTLB = 4 ns; misses read at +5 ns.
+  CHECK(wr.arrival == (3000 + 5) * kNs);
+  CHECK(rr.arrival == (3003 + 5) * kNs);  // not held behind w's walk
+  CHECK(w.done == wr.done);
+  CHECK(r.done == rr.done);
+  REQUIRE(w.done > (3006 + 4) * kNs);
+  REQUIRE(r.done > (3005 + 4) * kNs);
+  CHECK(rh.done == (3001 + 4) * kNs);
+  CHECK(wh.done == w.done);
+  CHECK(rh2.done == r.done);
+  CHECK(ats.done == r.done);
+  CHECK(wh2.done == w.done);
+  CHECK(b.counter("posted.in_order_stalls").value() == 2);
+  CHECK(b.counter("posted.in_order_wait").value() == (w.done - 3006 * kNs) + (w.done - 3010 * kNs));
+  CHECK(b.counter("posted.hit_under_miss_stalls").value() == 0);
+  CHECK(b.counter("non_posted.hit_under_miss_stalls").value() == 2);
+  CHECK(b.counter("non_posted.hit_under_miss_wait").value() == (r.done - 3008 * kNs) + (r.done - 3009 * kNs));
+  CHECK(b.counter("non_posted.in_order_stalls").value() == 0);
+  CHECK(b.counter("non_posted.miss_limit_stalls").value() == 0);
+  // The totals hold both classes.
+  CHECK(b.counter("in_order_stalls").value() == 2);
+  CHECK(b.counter("hit_under_miss_stalls").value() == 2);
+  CHECK(b.counter("hit_under_miss_wait").value() == b.counter("non_posted.hit_under_miss_wait").value());
+}
+
+TEST_CASE("iommu unit: without class blocks the ordering has no per-class statistics", "[system][iommu][timing]") {
+  Bench b("unit: {ordering: {hit_under_miss: 0}}");
+  CHECK(b.stats.find("iommu0.hit_under_miss_stalls") != nullptr);
+  CHECK(b.stats.find("iommu0.posted.hit_under_miss_stalls") == nullptr);
+  CHECK(b.stats.find("iommu0.non_posted.in_order_wait") == nullptr);
+}
