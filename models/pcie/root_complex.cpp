@@ -18,6 +18,7 @@ RootComplexParams RootComplexParams::from_config(ConfigNode n) {
   ConfigNode in = n.child("inbound");
   p.inbound_posted = static_cast<unsigned>(in.u64("posted", p.inbound_posted, 0, 4096));
   p.inbound_non_posted = static_cast<unsigned>(in.u64("non_posted", p.inbound_non_posted, 0, 4096));
+  p.pcie_ordering = n.choice("ordering", "none", {"none", "pcie"}) == "pcie";
   return p;
 }
 
@@ -36,6 +37,7 @@ RootComplex::RootComplex(sc_core::sc_module_name name, const RootComplexParams& 
       latency_ps_(period_from_mhz(p.clock_mhz) * p.latency_cycles),
       inbound_posted_(p.inbound_posted),
       inbound_non_posted_(p.inbound_non_posted),
+      ordering_(p.pcie_ordering),
       stats_group_(stats, this->name()),
       dma_requests_(stats_group_.counter("dma_requests", "Upstream DMA requests")),
       msis_(stats_group_.counter("msis", "MSI-window writes (interrupt messages)")),
@@ -54,6 +56,15 @@ RootComplex::RootComplex(sc_core::sc_module_name name, const RootComplexParams& 
   // keeps its statistics as they were.)
   if (inbound_posted_.limited()) register_inbound_stats(inbound_posted_, "posted");
   if (inbound_non_posted_.limited()) register_inbound_stats(inbound_non_posted_, "non_posted");
+  // (Likewise, the ordering statistics only with `ordering: pcie`.)
+  if (ordering_.enabled()) {
+    const StatsGroup g = stats_group_.group("ordering");
+    g.formula("read_waits", "Non-posted requests (reads, translation requests) that waited for an earlier posted "
+              "request of their requester to become visible", "Count",
+              [this] { return double(ordering_.waits()); });
+    g.formula("read_wait", "Total time non-posted requests waited for earlier posted requests of their requester",
+              "Tick", [this] { return double(ordering_.wait()); });
+  }
   from_links.register_b_transport(this, &RootComplex::dma);
   mmio_in.register_b_transport(this, &RootComplex::mmio);
   ats_in.register_b_transport(this, &RootComplex::ats_invalidate);
@@ -124,25 +135,46 @@ void RootComplex::dma(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& de
   ++dma_requests_;
   // Memory writes and interrupt messages are posted; reads and translation
   // requests non-posted.
-  InboundQueue& q = trans.is_write() ? inbound_posted_ : inbound_non_posted_;
-  if (!q.limited()) return upstream(trans, delay);
-  const Tick arrival = now_tick() + to_tick(delay);
-  const Tick entered = q.enter(arrival);
-  delay = to_sc_time(entered - now_tick());
-  if (PcieAttr* attr = trans.get_extension<PcieAttr>()) attr->credit_return = entered;
+  const bool posted = trans.is_write();
+  InboundQueue& q = posted ? inbound_posted_ : inbound_non_posted_;
+  // Ordering applies to requests with a requester ID (every endpoint's).
+  const PcieAttr* attr = ordering_.enabled() ? trans.get_extension<PcieAttr>() : nullptr;
+  const bool ordered = attr != nullptr;
+  const Bdf requester = attr ? attr->requester : Bdf{};
+  if (!q.limited() && !ordered) return upstream(trans, delay);
+  if (q.limited()) {
+    const Tick arrival = now_tick() + to_tick(delay);
+    const Tick entered = q.enter(arrival);
+    delay = to_sc_time(entered - now_tick());
+    if (PcieAttr* a = trans.get_extension<PcieAttr>()) a->credit_return = entered;
+  }
+  // A non-posted request waits (in its inbound entry, if limited) until its
+  // requester's earlier posted requests are visible.
+  if (ordered && !posted) {
+    const Tick ready = now_tick() + to_tick(delay);
+    delay = to_sc_time(ordering_.non_posted(requester, ready) - now_tick());
+  }
   // The entry frees when memory takes the request: attach a MemoryOutcome to
   // learn when, unless the requester attached one.
   MemoryOutcome own;
-  MemoryOutcome* memory = trans.get_extension<MemoryOutcome>();
-  if (!memory) {
-    memory = &own;
-    trans.set_extension(&own);
+  MemoryOutcome* memory = nullptr;
+  if (q.limited()) {
+    memory = trans.get_extension<MemoryOutcome>();
+    if (!memory) {
+      memory = &own;
+      trans.set_extension(&own);
+    }
   }
   upstream(trans, delay);
   if (memory == &own) trans.clear_extension(&own);
+  // A posted request is globally visible when its call comes back: the memory
+  // side has performed it (a DDIO write: the LLC owns and has written the
+  // line; otherwise the memory controller has written it), or the unit
+  // blocked it, or a peer's BAR or the interrupt controller took it.
+  if (ordered && posted) ordering_.posted(requester, now_tick() + to_tick(delay));
   // A request that never reached memory (a fault, a peer's BAR, an interrupt
   // message) holds its entry until its call came back.
-  q.hold_until(memory->reached ? memory->accepted : now_tick() + to_tick(delay));
+  if (q.limited()) q.hold_until(memory->reached ? memory->accepted : now_tick() + to_tick(delay));
 }
 
 void RootComplex::upstream(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {

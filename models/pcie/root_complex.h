@@ -37,6 +37,14 @@
 // the root port returns its flow-control credit (PcieAttr::credit_return), and
 // its entry is held until memory took the request (MemoryOutcome::accepted) or,
 // for a request that never reached memory, until its call came back.
+//
+// Ordering (optional, `ordering: pcie`; posted_ordering.h): a non-posted
+// request (read, ATS translation request) of a requester is not passed on
+// (to the pipeline latency, the unit, memory) before every earlier posted
+// request (memory write, interrupt message) of the same requester is globally
+// visible: the time the write's call came back to the root complex, i.e. when
+// the memory side (LLC or memory controller) had performed it (PCIe 2.4.1).
+// A limited non-posted inbound entry stays held while the request waits.
 #pragma once
 #include <map>
 #include <string>
@@ -54,6 +62,7 @@
 #include "common/types.h"
 #include "common/stats_group.h"
 #include "pcie/inbound_queue.h"
+#include "pcie/posted_ordering.h"
 
 namespace iommusim {
 
@@ -64,6 +73,9 @@ struct RootComplexParams {
   // buffer advertises as header credits), per class; 0 = unlimited.
   unsigned inbound_posted = 0;
   unsigned inbound_non_posted = 0;
+  // Read-after-posted-write ordering per requester (PCIe 2.4.1, Table 2-39):
+  // false = `ordering: none` (reads may pass writes), true = `pcie`.
+  bool pcie_ordering = false;
 
   static RootComplexParams from_config(ConfigNode n);
 };
@@ -146,6 +158,7 @@ class RootComplex : public sc_core::sc_module {
   int default_route_ = 0;
   InboundQueue inbound_posted_;
   InboundQueue inbound_non_posted_;
+  PostedOrdering ordering_;
   StatsGroup stats_group_;  // the statistics below, under the instance name
   Counter& dma_requests_;
   Counter& msis_;

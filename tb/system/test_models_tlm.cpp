@@ -354,6 +354,7 @@ struct TlpSender : sc_core::sc_module {
     Tick at;
     bool write;
     Addr addr;
+    const char* requester = "00:03.0";
   };
   struct Result {
     Tick done;
@@ -376,7 +377,7 @@ struct TlpSender : sc_core::sc_module {
       t.set_streaming_width(64);
       t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
       PcieAttr attr;
-      attr.requester = *parse_bdf("00:03.0");
+      attr.requester = *parse_bdf(p.requester);
       t.set_extension(&attr);
       sc_core::sc_time d = sc_core::SC_ZERO_TIME;
       sock->b_transport(t, d);
@@ -424,12 +425,23 @@ struct FakeMemory : sc_core::sc_module {
   }
 };
 
+// An interrupt input (a unit's msi_in) that takes 20 ns.
+struct FakeIrq : sc_core::sc_module {
+  tlm_utils::simple_target_socket<FakeIrq> sock{"sock"};
+  explicit FakeIrq(sc_core::sc_module_name n) : sc_module(n) { sock.register_b_transport(this, &FakeIrq::bt); }
+  void bt(tlm::tlm_generic_payload& t, sc_core::sc_time& d) {
+    d += to_sc_time(20'000);
+    t.set_response_status(tlm::TLM_OK_RESPONSE);
+  }
+};
+
 struct RcBench {
   StatsRegistry stats;
   RootComplex rc;
   TlpSender tx{"tx"};
   FakeUnit unit{"unit"};
   FakeMemory mem{"mem"};
+  FakeIrq irq{"irq"};
   explicit RcBench(const std::string& yaml)
       : rc("rc", [&] {
           Config cfg = Config::from_string(yaml, "t");
@@ -437,6 +449,7 @@ struct RcBench {
         }(), stats) {
     tx.sock.bind(rc.from_links);
     rc.to_memory.bind(unit.in);
+    rc.msi_out.bind(irq.sock);
     unit.out.bind(rc.translated_in);
     rc.to_dram.bind(mem.sock);
     tx.mmio.bind(rc.mmio_in);
@@ -444,6 +457,11 @@ struct RcBench {
   }
   double stat(const std::string& leaf) const {
     const Stat* s = stats.find("rc.inbound." + leaf);
+    REQUIRE(s);
+    return static_cast<const Formula*>(s)->value();
+  }
+  double ordering_stat(const std::string& leaf) const {
+    const Stat* s = stats.find("rc.ordering." + leaf);
     REQUIRE(s);
     return static_cast<const Formula*>(s)->value();
   }
@@ -514,6 +532,83 @@ TEST_CASE("root complex: without inbound limits TLPs pass at once and credit_ret
   CHECK(b.stats.find("rc.inbound.posted_peak") == nullptr);
   CHECK(b.stat("non_posted_wait") == 0);
   CHECK(b.stat("non_posted_peak") == 1);
+}
+
+// Read-after-posted-write ordering (docs/models/pcie.md, "Ordering"). Root
+// complex 10 ns each way, the unit 30 ns, memory 100 ns (a write is performed
+// when its call comes back), interrupts 20 ns. Every TLP arrives at 1000 ns.
+TEST_CASE("root complex: ordering pcie holds a read until its requester's earlier writes are visible",
+          "[system][pcie][ordering]") {
+  RcBench b("rc: {ordering: pcie}");
+  constexpr Tick ns = 1000;
+  b.tx.tlps = {
+      {1000 * ns, true, 0x1000, "00:03.0"},       // W: unit at 1010, memory 1040, performed (visible) 1140
+      {1000 * ns, false, 0x1000, "00:03.0"},      // R: waits for W until 1140, unit 1150, memory 1180
+      {1000 * ns, false, 0x2000, "00:04.0"},      // another requester: no wait
+      {1000 * ns, true, 0xFEE00000, "00:05.0"},   // an interrupt message: the unit's msi_in returns at 1030
+      {1000 * ns, false, 0x3000, "00:05.0"},      // waits for the interrupt message until 1030
+      {1200 * ns, false, 0x4000, "00:03.0"},      // after W is visible: no wait
+  };
+  sc_core::sc_start();
+  REQUIRE(b.tx.results.size() == 6);
+  const auto& r = b.tx.results;
+  CHECK(r[0].done == 1140 * ns);
+  CHECK(r[1].done == (1140 + 10 + 30 + 100 + 10) * ns);  // 1290; without ordering 1150
+  CHECK(r[2].done == 1150 * ns);
+  CHECK(r[3].done == 1030 * ns);
+  CHECK(r[4].done == (1030 + 150) * ns);
+  CHECK(r[5].done == 1350 * ns);
+  for (const auto& x : r) CHECK(x.ok);
+  CHECK(r[1].credit_return == 0);  // no inbound limit
+  CHECK(b.unit.seen == std::vector<Tick>{1010 * ns, 1150 * ns, 1010 * ns, 1040 * ns, 1210 * ns});
+  CHECK(b.mem.seen == std::vector<Tick>{1040 * ns, 1180 * ns, 1040 * ns, 1070 * ns, 1240 * ns});
+  CHECK(b.ordering_stat("read_waits") == 2);
+  CHECK(b.ordering_stat("read_wait") == double((140 + 30) * ns));
+}
+
+TEST_CASE("root complex: ordering none lets the read pass the write, as without the key, with no statistics",
+          "[system][pcie][ordering]") {
+  RcBench b("rc: {ordering: none}");
+  constexpr Tick ns = 1000;
+  b.tx.tlps = {{1000 * ns, true, 0x1000, "00:03.0"}, {1000 * ns, false, 0x1000, "00:03.0"},
+               {1000 * ns, true, 0xFEE00000, "00:05.0"}, {1000 * ns, false, 0x3000, "00:05.0"}};
+  sc_core::sc_start();
+  REQUIRE(b.tx.results.size() == 4);
+  CHECK(b.tx.results[0].done == 1140 * ns);
+  CHECK(b.tx.results[1].done == 1150 * ns);  // issued at 1000 ns, before the write is performed
+  CHECK(b.tx.results[2].done == 1030 * ns);
+  CHECK(b.tx.results[3].done == 1150 * ns);
+  CHECK(b.mem.seen == std::vector<Tick>{1040 * ns, 1040 * ns, 1040 * ns});
+  CHECK(b.stats.find("rc.ordering.read_waits") == nullptr);
+  CHECK(b.stats.find("rc.ordering.read_wait") == nullptr);
+}
+
+// With one non-posted inbound entry: the waiting read holds it, so a read of
+// another requester that needs no ordering waits for the entry instead.
+TEST_CASE("root complex: ordering pcie with inbound queues: a waiting read holds its non-posted entry",
+          "[system][pcie][ordering][inbound]") {
+  RcBench b("rc: {ordering: pcie, inbound: {posted: 1, non_posted: 1}}");
+  constexpr Tick ns = 1000;
+  b.tx.tlps = {
+      {1000 * ns, true, 0x1000, "00:03.0"},   // W: enters at 1000, memory takes it 1040, visible 1140
+      {1000 * ns, false, 0x1000, "00:03.0"},  // R0: enters at 1000, waits to 1140, memory takes it at 1180
+      {1000 * ns, false, 0x2000, "00:04.0"},  // R1: waits for R0's entry until 1180, then no ordering wait
+  };
+  sc_core::sc_start();
+  REQUIRE(b.tx.results.size() == 3);
+  const auto& r = b.tx.results;
+  CHECK(r[0].credit_return == 1000 * ns);
+  CHECK(r[0].done == 1140 * ns);
+  CHECK(r[1].credit_return == 1000 * ns);  // the credit returns when it enters, before the ordering wait
+  CHECK(r[1].done == 1290 * ns);
+  CHECK(r[2].credit_return == 1180 * ns);
+  CHECK(r[2].done == (1180 + 150) * ns);
+  CHECK(b.mem.seen == std::vector<Tick>{1040 * ns, 1180 * ns, 1220 * ns});
+  CHECK(b.ordering_stat("read_waits") == 1);
+  CHECK(b.ordering_stat("read_wait") == double(140 * ns));
+  CHECK(b.stat("non_posted_waits") == 1);
+  CHECK(b.stat("non_posted_wait") == double(180 * ns));
+  CHECK(b.stat("posted_waits") == 0);
 }
 
 // Endpoint at 1200 MHz (833 ps a cycle; the period rounds to the ps):
