@@ -75,6 +75,9 @@ PARAMS = [
           "the device's write path: cycles after a write TLP before the next", choices=list(range(1, 201))),
     Param("write_bytes_per_cycle", ["DEVICE.write_bytes_per_cycle"], 0, 64, "bytes/cycle", "off",
           "the device's write path: data width (0: no per-byte cost)", choices=[0, 4, 8, 16, 32, 64]),
+    Param("copy_bytes_per_cycle", ["DEVICE.copy_bytes_per_cycle"], 1, 64, "bytes/cycle", "off",
+          "the device's per-DMA data mover between device memory and the PCIe interface (the slope of "
+          "latency over transfer size beyond the link's)"),
     # Stage "iommu": the 4 KiB-page folder.
     Param("walk_memory_latency", ["UNIT.memory_latency_ns"], 0, 600, "ns", "iommu",
           "the unit's uncore path per table read (round trip, beside the LLC or DRAM time)"),
@@ -85,8 +88,11 @@ PARAMS = [
           choices=[4, 8, 16, 32, 64, 128, 256]),
     Param("walker_slots", ["UNIT.walker_slots"], 1, 32, "walks", "iommu",
           "concurrent page walks", choices=list(range(1, 33))),
-    Param("hit_under_miss", ["UNIT.ordering.hit_under_miss"], 0, 64, "requests", "iommu",
-          "hits of a device that may complete while one of its misses walks (-1: unlimited)",
+    Param("hit_under_miss", ["UNIT.ordering.non_posted.hit_under_miss"], 0, 64, "requests", "iommu",
+          "reads of a device that may complete while one of its reads walks (-1: unlimited)",
+          choices=[0, 1, 2, 4, 8, 16, 32, 64, -1]),
+    Param("posted_hit_under_miss", ["UNIT.ordering.posted.hit_under_miss"], 0, 64, "requests", "iommu",
+          "writes of a device that may complete while one of its writes walks (-1: unlimited)",
           choices=[0, 1, 2, 4, 8, 16, 32, 64, -1]),
 ]
 
@@ -102,14 +108,16 @@ FIT_FILES = {
     "off": [("lat_dma_sweep_rd_rnd_64.txt", ("Cold", "HWarm")),
             ("bw_dma_win_sweep_rd_rnd_64.txt", ("Cold", "HWarm")),
             ("bw_dma_win_sweep_wr_rnd_64.txt", ("Cold",)),
-            ("bw_dma_win_sweep_wr_rnd_128.txt", ("Cold",))],
-    # Reads only: with the IOMMU on, the measured writes translate faster
-    # than the reads (11.2 against 10.1 Gb/s at 64 MiB on Haswell), which the
-    # model's shared walkers cannot produce (docs/calibration.md, "Limits");
-    # fitting the unit to both would bend the read parameters to absorb a
-    # missing write mechanism. The write curves are reported, not fitted.
+            ("bw_dma_win_sweep_wr_rnd_128.txt", ("Cold",)),
+            # The transfer-size slope (the device's data mover) and a write
+            # followed by a read (PCIe ordering in the root complex).
+            ("lat_dma_sizes.txt", ("HWarm",)),
+            ("lat_dma_sweep_wrrd_rnd_64.txt", ("Cold", "HWarm"))],
+    # Reads and writes: their ordering rules are separate parameters
+    # (non-posted and posted), so the data can let writes translate ahead.
     "iommu": [("lat_dma_sweep_rd_rnd_64.txt", ("Cold",)),
-              ("bw_dma_win_sweep_rd_rnd_64.txt", ("Cold",))],
+              ("bw_dma_win_sweep_rd_rnd_64.txt", ("Cold",)),
+              ("bw_dma_win_sweep_wr_rnd_64.txt", ("Cold",))],
 }
 REQUIRED = ["lat_dma_sweep_rd_rnd_64.txt", "bw_dma_win_sweep_rd_rnd_64.txt"]
 
@@ -169,7 +177,7 @@ def filtered_copy(src, dst, caches):
 
 def config_value(p, v):
     """A parameter's value as its configuration key takes it."""
-    if p.name == "hit_under_miss" and int(round(v)) < 0:
+    if p.name in ("hit_under_miss", "posted_hit_under_miss") and int(round(v)) < 0:
         return "unlimited"
     if p.choices or p.name == "root_complex_latency":
         return int(round(v))
@@ -274,8 +282,9 @@ def window_bytes(s):
 def start_values(folders):
     """First guesses from the data by closed forms (docs/calibration.md, "Start values")."""
     v = {"device_latency": 300, "root_complex_latency": 40, "llc_hit_latency": 30, "llc_miss_latency": 30,
-         "tags": 32, "write_issue_cycles": 1, "write_bytes_per_cycle": 0, "walk_memory_latency": 150, "iotlb_entries": 64, "pde_cache_entries": 32,
-         "walker_slots": 4, "hit_under_miss": -1}
+         "tags": 32, "write_issue_cycles": 1, "write_bytes_per_cycle": 0, "copy_bytes_per_cycle": 64,
+         "walk_memory_latency": 150, "iotlb_entries": 64, "pde_cache_entries": 32,
+         "walker_slots": 4, "hit_under_miss": -1, "posted_hit_under_miss": -1}
     off = folders.get("off") or folders.get("2m") or folders.get("4k")
     lat = read_rows(os.path.join(off, "lat_dma_sweep_rd_rnd_64.txt"))
     rd = read_rows(os.path.join(off, "bw_dma_win_sweep_rd_rnd_64.txt"))
@@ -324,6 +333,18 @@ def start_values(folders):
                 width = min(PARAMS_BY["write_bytes_per_cycle"].choices[1:], key=lambda c: abs(c - width))
                 v["write_bytes_per_cycle"] = width
                 v["write_issue_cycles"] = int(np.clip(round(g64 - 64 / width), 1, 200))
+    sizes_file = os.path.join(off, "lat_dma_sizes.txt")
+    if clock and os.path.isfile(sizes_file):
+        # The latency of one read grows with its size by the link's
+        # serialization (about 0.14 ns/B on Gen3 x8 with 256 B completions)
+        # and the device's per-DMA copy: the rest of the slope is 1/copy.
+        rows = [r for r in read_rows(sizes_file) if r.get("Test") == "LAT_DMA_RD" and int(r["SZ"]) >= 64]
+        if len(rows) >= 3:
+            xs = np.array([float(r["SZ"]) for r in rows])
+            ys = np.array([float(r["Med(ns)"]) for r in rows])
+            slope = float(np.polyfit(xs, ys, 1)[0]) - 0.14
+            if slope > 0:
+                v["copy_bytes_per_cycle"] = float(np.clip(1.0 / (slope * clock * 1e-3), 1, 64))
     on = folders.get("4k")
     if on:
         lat = [r for r in read_rows(os.path.join(on, "lat_dma_sweep_rd_rnd_64.txt")) if r["Cache"] == "Cold"]

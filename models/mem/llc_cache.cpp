@@ -76,12 +76,19 @@ LlcCache::LineResult LlcCache::allocate(Addr line, unsigned ways_limit, bool dir
   const std::uint64_t base = set_of(line) * g_.ways;
   std::uint64_t pick = base;
   bool found_invalid = false;
-  for (std::uint64_t s = base; s < base + ways_limit; ++s)
+  // An invalid way is filled first: I/O allocations take the lowest of their
+  // ways, CPU ones the highest, so that CPU lines in a cold cache start in the
+  // ways DDIO does not allocate into (in a full cache, which is what a real
+  // one is, LRU decides alone).
+  const bool from_top = ways_limit == g_.ways;
+  for (std::uint64_t i = 0; i < ways_limit; ++i) {
+    const std::uint64_t s = from_top ? base + ways_limit - 1 - i : base + i;
     if (!lines_[s].valid) {
       pick = s;
       found_invalid = true;
       break;
     }
+  }
   if (!found_invalid) {
     for (std::uint64_t s = base; s < base + ways_limit; ++s)
       if (lines_[s].stamp < lines_[pick].stamp) pick = s;

@@ -12,7 +12,11 @@
 //               n >>= b), then h % sets. A documented stand-in for Intel's
 //               undocumented slice hash: every address bit moves the set.
 // Replacement: true LRU by a global use stamp per line; an invalid way is
-// filled first (lowest index), else the least recently used candidate.
+// filled first, else the least recently used candidate. Free ways: an I/O
+// allocation takes the lowest of its DDIO ways, a CPU one the highest way, so
+// that in a cold (partly empty) cache CPU lines, such as the page tables the
+// driver wrote, start outside the ways DDIO writes evict; in a full cache LRU
+// alone decides, as in a real one.
 //
 // Two kinds of requester (all per line):
 //   I/O (DMA, the remapping units' table reads)

@@ -2,6 +2,7 @@
 folder naming rule, the row filter, the preset writer's key paths, the
 closed-form start values, and the cost of a comparison."""
 import os
+import shutil
 import sys
 import tempfile
 import unittest
@@ -61,11 +62,13 @@ class Preset(unittest.TestCase):
 
     def test_device_latency_is_split_over_its_two_keys(self):
         sim = c.Simulator("iommusim", "b.yaml", "nic0", "iommu0", 1, 10, 10, "/tmp", [])
-        a = dict(sim.assignments({"device_latency": 300.0, "tags": 23.6, "hit_under_miss": -1}))
+        a = dict(sim.assignments({"device_latency": 300.0, "tags": 23.6, "hit_under_miss": -1,
+                                  "posted_hit_under_miss": 8}))
         self.assertEqual(a["nic0.request_latency_ns"], 150.0)
         self.assertEqual(a["nic0.completion_latency_ns"], 150.0)
         self.assertEqual(a["nic0.tags"], 24)
-        self.assertEqual(a["iommu0.ordering.hit_under_miss"], "unlimited")
+        self.assertEqual(a["iommu0.ordering.non_posted.hit_under_miss"], "unlimited")
+        self.assertEqual(a["iommu0.ordering.posted.hit_under_miss"], 8)
 
 
 class StartValues(unittest.TestCase):
@@ -80,6 +83,28 @@ class StartValues(unittest.TestCase):
         h = 600 - v["device_latency"]
         self.assertAlmostEqual(v["tags"], round(54.97e6 * h * 1e-9), delta=1)
         self.assertGreater(h, d)
+
+
+    def test_copy_rate_from_the_size_slope(self):
+        # A read's median latency rising 0.34 ns a byte, 0.14 of it the link:
+        # the device copies 1 / (0.20 ns/B x 1.2 cycles/ns) = 4.1667 B/cycle.
+        with tempfile.TemporaryDirectory() as d:
+            for f in os.listdir(DATA):
+                shutil.copy(os.path.join(DATA, f), d)
+            hdr = ("Test PAT Cache HO DO WinSZ SZ TAvg Avg Med Min Max 95% 99.9% TAvg(ns) Avg(ns) Med(ns) "
+                   "Min(ns) Max(ns) 95%(ns) 99.9%(ns) #outliers #samples")
+            with open(os.path.join(d, "lat_dma_sizes.txt"), "w") as fh:
+                fh.write(hdr + "\n")
+                for sz in (4, 64, 256, 1024, 2048):
+                    med = 600 + 0.34 * max(sz - 64, 0)
+                    fh.write(f"LAT_DMA_RD Rand HWarm 0 0 8KB {sz} 0 0 0 0 0 0 0 0 {med} {med} 0 0 0 0 0 1000\n")
+                    fh.write(f"LAT_DMA_WRRD Rand HWarm 0 0 8KB {sz} 0 0 0 0 0 0 0 0 {med + 900} {med + 900} "
+                             "0 0 0 0 0 1000\n")
+            v, _ = c.start_values({"off": d})
+            self.assertAlmostEqual(v["copy_bytes_per_cycle"], 1 / (0.20 * 1.2), places=6)
+        # Without the file: the upper bound (no copy cost to speak of).
+        v, _ = c.start_values({"off": DATA})
+        self.assertEqual(v["copy_bytes_per_cycle"], 64)
 
 
 class Cost(unittest.TestCase):

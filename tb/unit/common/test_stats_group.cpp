@@ -40,7 +40,7 @@ TEST_CASE("stats group: default units follow the convention (Count, Tick for his
   CHECK(g.histogram("cycles", "Cycles", "Cycle").unit() == "Cycle");
 }
 
-TEST_CASE("stats group: an empty prefix gives bare leaves; duplicates are refused", "[unit]") {
+TEST_CASE("stats group: an empty prefix gives bare leaves, duplicates are refused", "[unit]") {
   StatsRegistry reg;
   const StatsGroup top(reg, "");
   CHECK(top.counter("dmas", "DMAs").name() == "dmas");

@@ -156,7 +156,7 @@ TEST_CASE("driver: lazy flush queue flushes when full and when its timer expires
   CHECK_THROWS_AS(FlushQueue(zero), std::invalid_argument);
 }
 
-TEST_CASE("driver: lazy flush queues are per domain; a global flush frees them all", "[unit][driver]") {
+TEST_CASE("driver: lazy flush queues are per domain, a global flush frees them all", "[unit][driver]") {
   FlushQueueParams p;
   p.entries = 2;
   FlushQueue dq(p);

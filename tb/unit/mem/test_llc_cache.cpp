@@ -61,7 +61,7 @@ TEST_CASE("llc: I/O reads never allocate and do not change the LRU order", "[uni
   CHECK_FALSE(r.hit);
   CHECK_FALSE(r.in_cache);
   CHECK_FALSE(c.contains(0x0));
-  // Fill set 0 by the CPU: ways 0..3 in order.
+  // Fill set 0 by the CPU: free ways from the top, ways 3..0 in order.
   for (Addr a : {0x0, 0x100, 0x200, 0x300}) CHECK_FALSE(c.cpu_read(a).hit);
   r = c.io_read(0x0);
   CHECK(r.hit);
@@ -71,7 +71,7 @@ TEST_CASE("llc: I/O reads never allocate and do not change the LRU order", "[uni
   CHECK(v.evicted);
   CHECK_FALSE(v.writeback);
   CHECK_FALSE(c.contains(0x0));
-  CHECK(c.way_of(0x400) == 0u);
+  CHECK(c.way_of(0x400) == 3u);
 }
 
 TEST_CASE("llc: I/O writes allocate dirty into the DDIO ways, LRU among them", "[unit][llc]") {
@@ -111,23 +111,26 @@ TEST_CASE("llc: an I/O write hit on a CPU line updates it where it is", "[unit][
   CHECK(r.hit);
   CHECK(r.in_cache);
   CHECK_FALSE(r.allocated);
-  CHECK(c.way_of(0x300) == 3u);
+  CHECK(c.way_of(0x300) == 0u);  // a DDIO way, as the CPU's fill left it
   CHECK(c.dirty(0x300));
 }
 
 TEST_CASE("llc: CPU accesses allocate into any way, write-back, LRU", "[unit][llc]") {
   LlcCache c(small(2));
+  // Free ways are filled from the top: the ways DDIO does not use first.
   for (Addr a : {0x0, 0x100, 0x200, 0x300}) CHECK(c.cpu_read(a).allocated);
-  CHECK(c.way_of(0x300) == 3u);
+  CHECK(c.way_of(0x0) == 3u);
+  CHECK(c.way_of(0x100) == 2u);
+  CHECK(c.way_of(0x300) == 0u);
   CHECK(c.cpu_read(0x0).hit);  // 0x0 most recent: LRU order 0x100, 0x200, 0x300, 0x0
   auto r = c.cpu_read(0x400);
   CHECK(r.evicted);
   CHECK_FALSE(r.writeback);  // 0x100 was clean
   CHECK_FALSE(c.contains(0x100));
-  CHECK(c.way_of(0x400) == 1u);
+  CHECK(c.way_of(0x400) == 2u);
   r = c.cpu_write(0x500);  // evicts 0x200 (clean), allocates dirty
   CHECK_FALSE(r.writeback);
-  CHECK(c.way_of(0x500) == 2u);
+  CHECK(c.way_of(0x500) == 1u);
   CHECK(c.dirty(0x500));
   CHECK(c.cpu_write(0x0).hit);  // dirty now; order 0x300, 0x400, 0x500, 0x0
   CHECK_FALSE(c.cpu_read(0x600).writeback);  // 0x300
@@ -194,7 +197,7 @@ TEST_CASE("llc: prepare HostWarm allocates in address order and keeps the last p
   for (Addr a = 0; a < 0x400; a += 64) CHECK_FALSE(c.contains(a));
   for (Addr a = 0x400; a < 0x800; a += 64) CHECK(c.contains(a));
   CHECK(c.dirty_lines() == 0);
-  CHECK(c.way_of(0x700) == 3u);  // set 0: 0x400, 0x500, 0x600, 0x700 in ways 0..3
+  CHECK(c.way_of(0x700) == 0u);  // set 0: 0x400, 0x500, 0x600, 0x700 in ways 3..0
 }
 
 TEST_CASE("llc: prepare DeviceWarm allocates dirty lines into the DDIO ways", "[unit][llc]") {
@@ -215,18 +218,18 @@ TEST_CASE("llc: prepare DeviceWarm allocates dirty lines into the DDIO ways", "[
 
 TEST_CASE("llc: prepare DeviceThrash fills the DDIO ways with dirty lines outside the range", "[unit][llc]") {
   LlcCache c(small(2));
-  c.prepare({CacheState::HostWarm, 0x0, 0x400}, 0, 1 << 20);  // set s: ways 0..3 = s*0x40 + {0, 0x100, 0x200, 0x300}
-  c.prepare({CacheState::DeviceThrash, 0x0, 0x200}, 0, 1 << 20);
-  for (Addr a = 0; a < 0x200; a += 64) CHECK_FALSE(c.contains(a));
+  c.prepare({CacheState::HostWarm, 0x0, 0x400}, 0, 1 << 20);  // set s: ways 3..0 = s*0x40 + {0, 0x100, 0x200, 0x300}
+  c.prepare({CacheState::DeviceThrash, 0x200, 0x200}, 0, 1 << 20);
+  for (Addr a = 0x200; a < 0x400; a += 64) CHECK_FALSE(c.contains(a));
   for (Addr s = 0; s < 4; ++s) {
     INFO("set " << s);
-    // The first candidates after the range not cached yet: 0x400.. (0x200..0x3c0 are cached).
+    // The first candidates after the range not cached yet: 0x400, 0x500.
     CHECK(c.way_of(0x400 + 0x40 * s) == 0u);
     CHECK(c.way_of(0x500 + 0x40 * s) == 1u);
     CHECK(c.dirty(0x400 + 0x40 * s));
     CHECK(c.dirty(0x500 + 0x40 * s));
-    CHECK(c.way_of(0x200 + 0x40 * s) == 2u);  // the other ways keep their lines
-    CHECK(c.way_of(0x300 + 0x40 * s) == 3u);
+    CHECK(c.way_of(0x0 + 0x40 * s) == 3u);  // the other ways keep their lines
+    CHECK(c.way_of(0x100 + 0x40 * s) == 2u);
   }
   CHECK(c.dirty_lines() == 8);
 

@@ -124,7 +124,7 @@ TEST_CASE("pcie_bench: LAT_DMA_RD keeps one read outstanding and starts the next
   CHECK(b.bytes() == 192);
 }
 
-TEST_CASE("pcie_bench: LAT_DMA_WRRD writes then reads the same address; a sample is write issue to read completion",
+TEST_CASE("pcie_bench: LAT_DMA_WRRD writes then reads the same address, a sample is write issue to read completion",
           "[unit][pcie_bench]") {
   Config c = Config::empty();
   auto s = make("test: LAT_DMA_WRRD, pattern: Seq, size: 128, window: 8KiB, base: 0x100000, count: 2, gap_ns: 100", c);
@@ -148,7 +148,7 @@ TEST_CASE("pcie_bench: LAT_DMA_WRRD writes then reads the same address; a sample
   CHECK(b.elapsed() == 608'000 + 500'000);
 }
 
-TEST_CASE("pcie_bench: bandwidth tests issue at once; RW alternates write, read", "[unit][pcie_bench]") {
+TEST_CASE("pcie_bench: bandwidth tests issue at once, RW alternates write, read", "[unit][pcie_bench]") {
   Config c = Config::empty();
   auto s = make("test: BW_DMA_RW, pattern: Seq, size: 64, window: 4KiB, count: 5", c);
   DmaRequest r;
