@@ -1,8 +1,8 @@
 #include "pcie/endpoint.h"
 
-#include <tuple>
-
 #include <algorithm>
+#include <cmath>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -11,6 +11,13 @@
 #include "pcie/tlp_split.h"
 
 namespace iommusim {
+
+Tick dma_copy_time(std::uint64_t bytes, double bytes_per_cycle, Tick period_ps) {
+  if (bytes_per_cycle <= 0 || bytes == 0) return 0;
+  const double ps = double(bytes) / bytes_per_cycle * double(period_ps);
+  constexpr double kMax = double(Tick(1) << 62);
+  return ps >= kMax ? Tick(1) << 62 : static_cast<Tick>(std::llround(ps));
+}
 
 EndpointParams EndpointParams::from_config(ConfigNode n) {
   EndpointParams p;
@@ -29,6 +36,7 @@ EndpointParams EndpointParams::from_config(ConfigNode n) {
   p.write_bytes_per_cycle = static_cast<unsigned>(n.u64("write_bytes_per_cycle", 0, 0, 4096));
   p.request_latency_ps = n.time_ns("request_latency_ns", 0, 0, 1e6);
   p.completion_latency_ps = n.time_ns("completion_latency_ns", 0, 0, 1e6);
+  p.copy_bytes_per_cycle = n.real("copy_bytes_per_cycle", 0, 0, 4096);
   p.link = LinkParams::from_config(n.child("link"), p.mps);
   if (n.has("devtlb")) {
     ConfigNode d = n.child("devtlb");
@@ -64,6 +72,7 @@ Endpoint::Endpoint(sc_core::sc_module_name name, const EndpointParams& p, StatsR
       posted_(p.posted_credits),
       issue_gap_ps_(period_from_mhz(p.clock_mhz) * p.issue_cycles),
       write_issue_gap_ps_(period_from_mhz(p.clock_mhz) * p.write_issue_cycles),
+      clock_period_ps_(period_from_mhz(p.clock_mhz)),
       buffer_(std::max(p.mps, p.mrrs)),
       stats_group_(stats, this->name()),
       dmas_(stats_group_.counter("dmas", "DMAs completed")),
@@ -89,11 +98,17 @@ Endpoint::Endpoint(sc_core::sc_module_name name, const EndpointParams& p, StatsR
       bar_writes_(stats_group_.counter("bar_writes", "Writes to the device's BARs (host MMIO, peer DMA)")),
       latency_(stats_group_.histogram("latency",
                                "DMA latency, the engine issuing the first TLP to the DMA done (1 Tick = 1 ps)", "Tick")) {
-  if (p.request_latency_ps || p.completion_latency_ps)
+  if (p.request_latency_ps || p.completion_latency_ps || p.copy_bytes_per_cycle > 0)
     link_latency_ = &stats_group_.histogram(
         "link_latency",
         "DMA latency at the link interface: the first TLP leaving to the last completion arriving, "
-        "without the engine's request and completion latency (1 Tick = 1 ps)",
+        "without the engine's request and completion latency and data copy (1 Tick = 1 ps)",
+        "Tick");
+  if (p.copy_bytes_per_cycle > 0)
+    copy_time_ = &stats_group_.counter(
+        "copy_time",
+        "Total time the DMAs' data movers copied data between device memory and the PCIe interface "
+        "(size / copy_bytes_per_cycle cycles per DMA, 1 Tick = 1 ps)",
         "Tick");
   if (p.has_devtlb) {
     devtlb_ = std::make_unique<Iotlb>(p.devtlb, 0x5eed0000u ^ p.bdf.rid());
@@ -232,15 +247,20 @@ Tick Endpoint::write_gap(std::uint32_t bytes) const {
   return write_issue_gap_ps_ + period_from_mhz(p_.clock_mhz) * data_cycles;
 }
 
-Endpoint::TlpResult Endpoint::issue_tlp(Tick t, const DmaRequest& req, const TlpChunk& c, PcieAttr& attr) {
+Endpoint::TlpResult Endpoint::issue_tlp(Tick t, const DmaRequest& req, const TlpChunk& c, PcieAttr& attr,
+                                        Tick data_ready) {
   SlotPool& pool = req.write ? posted_ : tags_;
-  // The TLP is at the link interface after the request pipeline, and takes
-  // its tag or credit there.
-  const Tick at_link = t + p_.request_latency_ps;
+  // The TLP is at the link interface after its data is fetched (a write with
+  // a data mover) and the request pipeline, in order behind the engine's
+  // previous TLP and at least that one's issue gap after it, and takes its tag
+  // or credit there. (Without a data mover the order bound never binds: the
+  // engine's own gap already keeps its TLPs that far apart.)
+  const Tick at_link = std::max(std::max(t, data_ready) + p_.request_latency_ps, next_departure_);
   const Tick ready = pool.acquire(at_link);
   tag_wait_ += ready - at_link;
   clock_.advance_to(ready);
   const Tick issued = std::max(ready, now_tick());
+  next_departure_ = issued + (req.write ? write_gap(c.size) : issue_gap_ps_);
 
   if (req.msi)
     for (std::uint32_t i = 0; i < c.size; ++i) buffer_[i] = static_cast<unsigned char>(req.data >> (8 * i));
@@ -271,7 +291,10 @@ Endpoint::TlpResult Endpoint::issue_tlp(Tick t, const DmaRequest& req, const Tlp
   // inbound buffer returned it, until that UpdateFC has crossed the link.
   pool.occupy_until(req.write && attr.credit_return != 0 ? attr.credit_return + p_.link.timing.latency_ps : done);
   ++(req.write ? write_tlps_ : read_tlps_);
-  TlpResult r{issued - p_.request_latency_ps, issued, done, trans.is_response_ok(), std::nullopt};
+  // The engine stalls for the time the TLP waited for its tag or credit, not
+  // for its data or for an earlier TLP (without a data mover: issued less the
+  // request latency).
+  TlpResult r{t + (issued - at_link), issued, done, trans.is_response_ok(), std::nullopt};
   if (memory.reached) r.memory_addr = memory.addr;
   return r;
 }
@@ -332,6 +355,13 @@ void Endpoint::engine() {
         t = r.issued + issue_gap_ps_;
       }
     }
+    // The data mover (store-and-forward, one per DMA): a write's data is
+    // fetched from device memory, from when the engine takes the DMA, before
+    // its TLPs go out; a read's is copied after its last completion.
+    // Interrupt messages carry their data in the descriptor: no copy.
+    const Tick copy = (req.ats || req.msi) ? 0 : dma_copy_time(req.size, p_.copy_bytes_per_cycle, clock_period_ps_);
+    const Tick data_ready = (req.write && copy) ? t + copy : 0;
+    if (copy_time_) *copy_time_ += copy;
     const std::vector<TlpChunk> chunks =
         req.ats ? std::vector<TlpChunk>{} : split_request(req.addr, req.size, req.write ? p_.mps : p_.mrrs);
     for (const TlpChunk& chunk : chunks) {
@@ -340,7 +370,7 @@ void Endpoint::engine() {
       std::optional<Tick> ats_issued;  // a translation request's issue time (device-TLB miss)
       if (devtlb_ && !req.translated && !req.msi) t = translate_tlp(t, req.write, c, attr, ats_issued);
       attr.tag = static_cast<std::uint16_t>(tags_.in_use() % p_.tags);
-      const TlpResult r = issue_tlp(t, req, c, attr);
+      const TlpResult r = issue_tlp(t, req, c, attr, data_ready);
       if (first) {
         // A DMA starts with its first TLP, or with the translation request
         // that TLP needed.
@@ -363,9 +393,10 @@ void Endpoint::engine() {
     }
     cursor = t;
     if (link_latency_) link_latency_->sample(last_done - (req.ats ? first_issue : first_at_link));
-    // A read is done when its data has passed the completion pipeline; a
-    // posted write (no completion) when memory performed it, as without it.
-    if (!req.write && !req.ats) last_done += p_.completion_latency_ps;
+    // A read is done when its data has passed the completion pipeline and
+    // then been copied to device memory; a posted write (no completion) when
+    // memory performed it, as without them.
+    if (!req.write && !req.ats) last_done += p_.completion_latency_ps + copy;
 
     ++dmas_;
     if (ok) bytes_ += req.size;

@@ -16,6 +16,15 @@
 // buffers a posted credit is held until the root complex returned it
 // (PcieAttr::credit_return) plus the UpdateFC's flight back over the link.
 //
+// Data mover (`copy_bytes_per_cycle`, default 0 = off): each DMA's data is
+// copied between device memory and the PCIe interface, store-and-forward, by
+// a mover of its own (not shared between DMAs), in dma_copy_time(). A read
+// DMA is done that long after completion_latency; a write DMA's TLPs reach
+// the link interface no earlier than that long (plus the request latency)
+// after the engine took the DMA. TLPs leave for the link in engine order (at
+// least the engine's issue gap apart), so a DMA behind a copying write waits
+// for it; only tag and credit waits stall the engine itself.
+//
 // Write payload bytes are the low byte of each byte's address (a recognisable
 // pattern in memory dumps).
 //
@@ -76,6 +85,9 @@ struct EndpointParams {
   // The DMA engine's internal pipelines (device-specific; 0 = none):
   Tick request_latency_ps = 0;     // engine issues a TLP -> it is at the link interface
   Tick completion_latency_ps = 0;  // a read's last completion at the link interface -> DMA done
+  // The DMA's data mover: bytes per endpoint clock cycle between device memory
+  // and the PCIe interface, per DMA, store-and-forward (0 = no copy time).
+  double copy_bytes_per_cycle = 0;
   LinkParams link;
   // Device TLB (ATS). Absent unless the config has a `devtlb` map.
   bool has_devtlb = false;
@@ -95,6 +107,12 @@ struct EndpointParams {
 
   static EndpointParams from_config(ConfigNode n);
 };
+
+// The data mover's time for `bytes` of one DMA: bytes / bytes_per_cycle
+// cycles of `period_ps` (the endpoint clock's period, period_from_mhz), the
+// product rounded once to the nearest picosecond, halves away from zero
+// (std::llround); 0 when bytes_per_cycle is 0. Saturates at 2^62 ps.
+Tick dma_copy_time(std::uint64_t bytes, double bytes_per_cycle, Tick period_ps);
 
 class Endpoint : public sc_core::sc_module {
  public:
@@ -139,15 +157,17 @@ class Endpoint : public sc_core::sc_module {
   SC_HAS_PROCESS(Endpoint);
   void engine();
   struct TlpResult {
-    Tick engine;  // when the engine issued it: `issued` less the request latency
+    Tick engine;  // when the engine issued it: t plus the time it waited at the link interface for a tag or credit
     Tick issued;  // when the TLP left (after waiting for a tag or credit)
     Tick done;    // completion returned (read) or write performed (posted)
     bool ok;
     std::optional<Addr> memory_addr;  // where memory performed it (mem/memory_outcome.h), for the log
   };
   // Issues one TLP from the engine no earlier than local time `t`: it leaves
-  // for the link no earlier than t + request latency.
-  TlpResult issue_tlp(Tick t, const DmaRequest& req, const TlpChunk& c, PcieAttr& attr);
+  // for the link no earlier than max(t, data_ready) + request latency, nor
+  // before the engine's previous TLP left plus its issue gap. `data_ready`:
+  // when a write's data mover has fetched its data (0: no wait).
+  TlpResult issue_tlp(Tick t, const DmaRequest& req, const TlpChunk& c, PcieAttr& attr, Tick data_ready = 0);
   // One ATS translation request for the page of `addr`, no earlier than `t`.
   struct AtsResult {
     Tick issued, done;
@@ -178,6 +198,7 @@ class Endpoint : public sc_core::sc_module {
   SlotPool posted_;
   Tick issue_gap_ps_;
   Tick write_issue_gap_ps_;
+  Tick clock_period_ps_;  // one endpoint clock cycle (period_from_mhz)
   // The engine's gap after a write TLP of `bytes`: write_issue_cycles plus
   // the cycles its data takes on a write_bytes_per_cycle-wide path.
   Tick write_gap(std::uint32_t bytes) const;
@@ -185,6 +206,9 @@ class Endpoint : public sc_core::sc_module {
   std::unique_ptr<Iotlb> devtlb_;
   SparseMemory bar_bytes_{64};
   Tick devtlb_lookup_ps_ = 0;
+  // Earliest departure of the engine's next TLP: its previous TLP's departure
+  // plus that TLP's issue gap (TLPs leave in order, the engine's gap apart).
+  Tick next_departure_ = 0;
 
   StatsGroup stats_group_;  // the statistics below, under the instance name
   Counter& dmas_;
@@ -203,6 +227,7 @@ class Endpoint : public sc_core::sc_module {
   Counter& bar_writes_;
   Histogram& latency_;
   Histogram* link_latency_ = nullptr;  // with a request or completion latency only
+  Counter* copy_time_ = nullptr;       // with a data mover (copy_bytes_per_cycle > 0) only
 };
 
 }  // namespace iommusim

@@ -307,6 +307,7 @@ TEST_CASE("endpoint: without DMA pipelines there is no link_latency statistic", 
   ep.set_source(std::move(src));
   sc_core::sc_start();
   CHECK(stats.find("ep0.link_latency") == nullptr);
+  CHECK(stats.find("ep0.copy_time") == nullptr);  // no data mover either
   REQUIRE(c.seen.size() == 1);
   CHECK(c.seen[0].at == 0);
   CHECK(s->done == std::vector<Tick>{1'000'000});
@@ -664,4 +665,158 @@ TEST_CASE("endpoint: write_bytes_per_cycle adds the write data's cycles to the g
   REQUIRE(c.seen.size() == 3);
   CHECK(c.seen[1].at == 25 * 833);
   CHECK(c.seen[2].at == 25 * 833 + 28 * 833);
+}
+
+// The DMA data mover (copy_bytes_per_cycle). Endpoint at 250 MHz (4000 ps a
+// cycle, issue gap 4 ns), 3 bytes a cycle: a 64 B DMA copies for 64 / 3 x
+// 4000 = 85333.33 -> 85333 ps, a 512 B one 682666.67 -> 682667 ps, a 2048 B
+// one 2730666.67 -> 2730667 ps. The completer answers after 1000 ns.
+TEST_CASE("endpoint: a read DMA is done its data copy after its last completion and the completion latency",
+          "[system][pcie][copy]") {
+  Config cfg = Config::from_string(
+      "ep: {name: ep0, bdf: '00:03.0', request_latency_ns: 100, completion_latency_ns: 200, copy_bytes_per_cycle: 3}",
+      "t");
+  const EndpointParams p = EndpointParams::from_config(cfg.root().child("ep"));
+  StatsRegistry stats;
+  DmaTotals totals("system", stats);
+  Progress progress;
+  Endpoint ep("ep0", p, stats, totals, LocalClock(0), progress, nullptr);
+  Completer c("c", 1'000'000);
+  ep.to_link.bind(c.sock);
+  auto src = std::make_unique<TimedListSource>();
+  TimedListSource* s = src.get();
+  DmaRequest big = dma(false, 0x2000, 2048);  // MRRS 512: four TLPs
+  big.time = 10'000'000;                      // one DMA outstanding at a time
+  src->reqs = {dma(false, 0x1000, 64), big};
+  ep.set_source(std::move(src));
+  sc_core::sc_start();
+
+  REQUIRE(c.seen.size() == 5);
+  // The request side is as without the mover: 100 ns of request pipeline.
+  CHECK(c.seen[0].at == 100'000);
+  CHECK(c.seen[1].at == 10'100'000);
+  CHECK(c.seen[4].at == 10'112'000);
+  // 64 B: completion at 1100 ns, + 200 ns completion latency + 85333 ps copy.
+  // 2048 B: last completion at 11112 ns, + 200 ns + 2730667 ps.
+  CHECK(s->done == std::vector<Tick>{1'385'333, 14'042'667});
+  const auto& lat = *static_cast<const Histogram*>(stats.find("ep0.latency"));
+  CHECK(lat.count() == 2);
+  CHECK(lat.min() == 1'385'333);
+  CHECK(lat.max() == 14'042'667 - 10'000'000);
+  CHECK(totals.latency().sum() == double(1'385'333 + 4'042'667));
+  // At the link interface: the completer's 1000 ns, and 1012 ns for four TLPs.
+  const auto* link = static_cast<const Histogram*>(stats.find("ep0.link_latency"));
+  REQUIRE(link);
+  CHECK(link->min() == 1'000'000);
+  CHECK(link->max() == 1'012'000);
+  const auto* copy = static_cast<const Counter*>(stats.find("ep0.copy_time"));
+  REQUIRE(copy);
+  CHECK(copy->value() == 85'333 + 2'730'667);
+  CHECK(static_cast<const Counter*>(stats.find("ep0.tag_wait"))->value() == 0);
+}
+
+// pcie-bench's LAT_DMA_WRRD: a 512 B write (MPS 256: two TLPs) and a 64 B
+// read of the same address, handed to the engine at once.
+TEST_CASE("endpoint: a write DMA's TLPs leave after its data copy and a read behind it waits in order",
+          "[system][pcie][copy]") {
+  Config cfg = Config::from_string(
+      "ep: {name: ep0, bdf: '00:03.0', request_latency_ns: 100, copy_bytes_per_cycle: 3}", "t");
+  const EndpointParams p = EndpointParams::from_config(cfg.root().child("ep"));
+  StatsRegistry stats;
+  DmaTotals totals("system", stats);
+  Progress progress;
+  Endpoint ep("ep0", p, stats, totals, LocalClock(0), progress, nullptr);
+  Completer c("c", 1'000'000);
+  ep.to_link.bind(c.sock);
+  auto src = std::make_unique<TimedListSource>();
+  TimedListSource* s = src.get();
+  src->reqs = {dma(true, 0x4000, 512), dma(false, 0x4000, 64)};
+  ep.set_source(std::move(src));
+  sc_core::sc_start();
+
+  REQUIRE(c.seen.size() == 3);
+  // The engine takes the write at 0; its data is fetched by 682667 ps; the
+  // first TLP is at the link interface 100 ns later, the second one issue gap
+  // after it (the engine issued it at 4 ns, before the data was there).
+  CHECK(c.seen[0].write);
+  CHECK(c.seen[0].at == 782'667);
+  CHECK(c.seen[1].at == 786'667);
+  // The engine issues the read at 8 ns (it did not wait for the write's
+  // data); the read leaves in order, one issue gap after the write's last TLP.
+  CHECK_FALSE(c.seen[2].write);
+  CHECK(c.seen[2].at == 790'667);
+  // Write performed at 1786667 ps; read completion at 1790667 ps + 85333 copy.
+  CHECK(s->done == std::vector<Tick>{1'786'667, 1'876'000});
+  const auto& lat = *static_cast<const Histogram*>(stats.find("ep0.latency"));
+  CHECK(lat.min() == 1'786'667);          // the write, from 0: copy + pipeline + completer
+  CHECK(lat.max() == 1'876'000 - 8'000);  // the read, from its issue at 8 ns
+  CHECK(static_cast<const Counter*>(stats.find("ep0.copy_time"))->value() == 682'667 + 85'333);
+  CHECK(static_cast<const Counter*>(stats.find("ep0.tag_wait"))->value() == 0);
+}
+
+// Many DMAs in flight: the mover is per DMA and holds no tag, credit or issue
+// slot, so TLPs leave at exactly the times they leave without it (reads) or
+// all shifted by one copy (writes of one size): the same throughput.
+TEST_CASE("endpoint: with many reads in flight the data copy changes no departure, only each DMA's end",
+          "[system][pcie][copy]") {
+  Config cfg = Config::from_string("ep: {name: ep0, bdf: '00:03.0', tags: 8, copy_bytes_per_cycle: 3}", "t");
+  const EndpointParams p = EndpointParams::from_config(cfg.root().child("ep"));
+  StatsRegistry stats;
+  DmaTotals totals("system", stats);
+  Progress progress;
+  Endpoint ep("ep0", p, stats, totals, LocalClock(0), progress, nullptr);
+  Completer c("c", 1'000'000);
+  ep.to_link.bind(c.sock);
+  auto src = std::make_unique<TimedListSource>();
+  TimedListSource* s = src.get();
+  for (Addr i = 0; i < 32; ++i) src->reqs.push_back(dma(false, 0x10000 + i * 64, 64));
+  ep.set_source(std::move(src));
+  sc_core::sc_start();
+
+  REQUIRE(c.seen.size() == 32);
+  REQUIRE(s->done.size() == 32);
+  for (std::size_t i = 0; i < 32; ++i) {
+    // 8 tags, 4 ns apart, each back after 1000 ns: as without a mover.
+    const Tick dep = 1'000'000 * Tick(i / 8) + 4'000 * Tick(i % 8);
+    CHECK(c.seen[i].at == dep);
+    CHECK(s->done[i] == dep + 1'000'000 + 85'333);
+  }
+  // The tag waits of TLPs 8, 16, 24 (968 ns each), as without a mover.
+  CHECK(static_cast<const Counter*>(stats.find("ep0.tag_wait"))->value() == 3 * 968'000);
+  CHECK(static_cast<const Counter*>(stats.find("ep0.copy_time"))->value() == 32 * 85'333);
+}
+
+TEST_CASE("endpoint: with many writes in flight the data copy shifts every departure by one copy",
+          "[system][pcie][copy]") {
+  Config cfg = Config::from_string("ep: {name: ep0, bdf: '00:03.0', posted_credits: 4, copy_bytes_per_cycle: 3}",
+                                   "t");
+  const EndpointParams p = EndpointParams::from_config(cfg.root().child("ep"));
+  StatsRegistry stats;
+  DmaTotals totals("system", stats);
+  Progress progress;
+  Endpoint ep("ep0", p, stats, totals, LocalClock(0), progress, nullptr);
+  Completer c("c", 1'000'000);
+  ep.to_link.bind(c.sock);
+  auto src = std::make_unique<TimedListSource>();
+  TimedListSource* s = src.get();
+  for (Addr i = 0; i < 16; ++i) src->reqs.push_back(dma(true, 0x10000 + i * 64, 64));
+  ep.set_source(std::move(src));
+  sc_core::sc_start();
+
+  REQUIRE(c.seen.size() == 16);
+  REQUIRE(s->done.size() == 16);
+  for (std::size_t i = 0; i < 16; ++i) {
+    // 4 credits, each back when the write was performed (1000 ns): the
+    // departures without a mover, 85333 ps later.
+    const Tick dep = 85'333 + 1'000'000 * Tick(i / 4) + 4'000 * Tick(i % 4);
+    CHECK(c.seen[i].at == dep);
+    CHECK(s->done[i] == dep + 1'000'000);
+  }
+  // Every write: its copy plus the completer's 1000 ns (the credit waits of
+  // writes 4, 8 and 12, 984 ns each, stall the engine before them).
+  const auto& lat = *static_cast<const Histogram*>(stats.find("ep0.latency"));
+  CHECK(lat.min() == 1'085'333);
+  CHECK(lat.max() == 1'085'333);
+  CHECK(static_cast<const Counter*>(stats.find("ep0.tag_wait"))->value() == 3 * 984'000);
+  CHECK(static_cast<const Counter*>(stats.find("ep0.copy_time"))->value() == 16 * 85'333);
 }
