@@ -375,6 +375,56 @@ def start_values(folders):
     return v, clock
 
 
+def cache_capacity(rows, state):
+    """Bytes of the host cache that a warm state keeps, from the mean latency
+    of one-outstanding reads (docs/calibration.md, "Start values"): in a
+    window W larger than what is kept, a fraction C / W of the reads hit, so
+    cold(W) - mean(W) = (C / W) (cold - warm) with cold - warm taken at the
+    smallest window. Each window where that fraction is clearly between 0 and
+    1 gives C; their median, or None when no window shows the edge."""
+    def means(cache):
+        return {window_bytes(r["WinSZ"]): float(r["Avg(ns)"]) for r in rows if r["Cache"] == cache}
+    cold, warm = means("Cold"), means(state)
+    if not cold or not warm:
+        return None
+    w0 = min(warm)
+    if w0 not in cold or cold[w0] - warm[w0] < 10:  # the state does not differ from Cold
+        return None
+    est = []
+    for w, m in sorted(warm.items()):
+        # Against Cold at the same window: an IOMMU's miss penalty is in both.
+        frac = (cold[w] - m) / (cold[w0] - warm[w0]) if w in cold else 1.0
+        if 0.1 < frac < 0.8:
+            est.append(w * frac)
+    return float(np.median(est)) if est else None
+
+
+def host_cache_from_data(folders, ways):
+    """`--set` values of the LLC's size and DDIO ways that the data show
+    (HWarm: what the CPU's fill keeps = the LLC; DWarm: what DDIO writes keep
+    = ddio_ways of `ways`), from every folder's latency sweep."""
+    llc, ddio = [], []
+    for path in folders.values():
+        f = os.path.join(path, "lat_dma_sweep_rd_rnd_64.txt")
+        if not os.path.isfile(f):
+            continue
+        rows = read_rows(f)
+        c = cache_capacity(rows, "HWarm")
+        if c:
+            llc.append(c)
+        d = cache_capacity(rows, "DWarm")
+        if d:
+            ddio.append(d)
+    out = {}
+    if llc:
+        line_set = ways * 64
+        size = int(round(float(np.median(llc)) / line_set)) * line_set
+        out["platform.llc.size"] = max(line_set, size)
+        if ddio:
+            out["platform.llc.ddio_ways"] = int(np.clip(round(ways * float(np.median(ddio)) / size), 1, ways))
+    return out
+
+
 PARAMS_BY = {p.name: p for p in PARAMS}
 
 
@@ -667,6 +717,16 @@ def main():
     fixed = list(a.set)
     if clock:
         fixed.append(f"{a.device}.clock_mhz={clock:.1f}")
+    # The LLC's size and DDIO ways from the warm states' rows, unless given.
+    given = {s.split("=", 1)[0] for s in a.set}
+    ways = next((int(s.split("=", 1)[1]) for s in a.set if s.startswith("platform.llc.ways=")), None)
+    if ways is None:
+        with open(a.base) as fh:
+            ways = int(((yaml.safe_load(fh) or {}).get("platform", {}).get("llc") or {}).get("ways", 20))
+    for k, v in host_cache_from_data(folders, ways).items():
+        if k not in given:
+            fixed.append(f"{k}={v}")
+            sys.stderr.write(f"calibrate: from the warm states' latency: {k} = {v}\n")
     sim = Simulator(a.iommusim, a.base, a.device, a.unit, a.jobs, a.lat_samples, a.bw_transactions, work, fixed)
     sim.folders = [os.path.abspath(f) for f in folders.values()]
     progress = Progress(a.budget_minutes * 60)

@@ -107,6 +107,23 @@ class StartValues(unittest.TestCase):
         self.assertEqual(v["copy_bytes_per_cycle"], 64)
 
 
+    def test_host_cache_from_the_warm_states(self):
+        # Haswell's HWarm mean latency rises at 32 and 64 MiB windows: a
+        # fraction C / W of the reads still hit, C = W (cold - mean) / (cold -
+        # warm) at each = 15.40 MB (the part's 15 MB "Smart Cache"); its
+        # DWarm rows equal Cold, so the DDIO ways stay as the base preset has them.
+        got = c.host_cache_from_data({"off": DATA}, 20)
+        self.assertEqual(got, {"platform.llc.size": 12035 * 20 * 64})
+        # A DWarm edge: warm 500 ns, cold 600; 2 MiB kept of 4 and 8 MiB
+        # windows (550, 575 ns) with a 16 MiB LLC of 16 ways: 2 ways.
+        rows = []
+        for w, hw, dw in ((1, 500, 500), (4, 500, 550), (8, 500, 575), (32, 550, 600), (64, 575, 600)):
+            for cache, v in (("Cold", 600), ("HWarm", hw), ("DWarm", dw)):
+                rows.append({"Cache": cache, "WinSZ": f"{w}MB", "Avg(ns)": str(v)})
+        self.assertEqual(c.cache_capacity(rows, "HWarm"), 16 << 20)
+        self.assertEqual(c.cache_capacity(rows, "DWarm"), 2 << 20)
+
+
 class Cost(unittest.TestCase):
     def test_relative_errors(self):
         cmp = {"files": [{"file": "/x/lat.txt", "rows": [
