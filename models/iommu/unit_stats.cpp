@@ -27,51 +27,50 @@ constexpr const char* kMissStallsDesc = "Page walks delayed because their reques
 constexpr const char* kMissWaitDesc = "Time page walks waited for the outstanding-miss limit (1 Tick = 1 ps)";
 constexpr const char* kOrderStallsDesc = "Translations held back to complete after their requester's previous one";
 constexpr const char* kOrderWaitDesc = "Time translations were held back by in-order completion (1 Tick = 1 ps)";
-std::string of_class(RequestClass c, const char* desc) {
+std::string describe(std::optional<RequestClass> c, const char* desc) {
+  if (!c) return desc;
   return fmt::format("{}; {} requests only, under their class's rules", desc,
-                     c == RequestClass::Posted ? "posted (memory writes)" : "non-posted (reads, ATS translation requests)");
+                     *c == RequestClass::Posted ? "posted (memory writes)" : "non-posted (reads, ATS translation requests)");
 }
 }  // namespace
 
-TranslationStats::OrderingClassStats::OrderingClassStats(const StatsGroup& g, RequestClass c)
-    : hit_under_miss_stalls(g.counter("hit_under_miss_stalls", of_class(c, kHumStallsDesc))),
-      hit_under_miss_wait(g.counter("hit_under_miss_wait", of_class(c, kHumWaitDesc), "Tick")),
-      miss_limit_stalls(g.counter("miss_limit_stalls", of_class(c, kMissStallsDesc))),
-      miss_limit_wait(g.counter("miss_limit_wait", of_class(c, kMissWaitDesc), "Tick")),
-      in_order_stalls(g.counter("in_order_stalls", of_class(c, kOrderStallsDesc))),
-      in_order_wait(g.counter("in_order_wait", of_class(c, kOrderWaitDesc), "Tick")) {}
+TranslationStats::OrderingStats::OrderingStats(const StatsGroup& g, std::optional<RequestClass> c)
+    : hit_under_miss_stalls(g.counter("hit_under_miss_stalls", describe(c, kHumStallsDesc))),
+      hit_under_miss_wait(g.counter("hit_under_miss_wait", describe(c, kHumWaitDesc), "Tick")),
+      miss_limit_stalls(g.counter("miss_limit_stalls", describe(c, kMissStallsDesc))),
+      miss_limit_wait(g.counter("miss_limit_wait", describe(c, kMissWaitDesc), "Tick")),
+      in_order_stalls(g.counter("in_order_stalls", describe(c, kOrderStallsDesc))),
+      in_order_wait(g.counter("in_order_wait", describe(c, kOrderWaitDesc), "Tick")) {}
 
 void TranslationStats::add_ordering_classes(const StatsGroup& unit) {
   for (const RequestClass c : {RequestClass::Posted, RequestClass::NonPosted})
-    ordering_class[static_cast<std::size_t>(c)] =
-        std::make_unique<OrderingClassStats>(unit.group(request_class_name(c)), c);
+    ordering_class[static_cast<std::size_t>(c)] = std::make_unique<OrderingStats>(unit.group(request_class_name(c)), c);
 }
 
+namespace {
+// Counts one request held back `wait` by a rule, in `stalls` and `total`.
+void held(Counter& stalls, Counter& total, Tick wait) {
+  ++stalls;
+  total += wait;
+}
+}  // namespace
+
 void TranslationStats::miss_limit(RequestClass c, Tick wait) {
-  ++miss_limit_stalls;
-  miss_limit_wait += wait;
-  if (OrderingClassStats* s = ordering_class[static_cast<std::size_t>(c)].get()) {
-    ++s->miss_limit_stalls;
-    s->miss_limit_wait += wait;
-  }
+  held(ordering.miss_limit_stalls, ordering.miss_limit_wait, wait);
+  if (OrderingStats* s = ordering_class[static_cast<std::size_t>(c)].get())
+    held(s->miss_limit_stalls, s->miss_limit_wait, wait);
 }
 
 void TranslationStats::hit_under_miss(RequestClass c, Tick wait) {
-  ++hit_under_miss_stalls;
-  hit_under_miss_wait += wait;
-  if (OrderingClassStats* s = ordering_class[static_cast<std::size_t>(c)].get()) {
-    ++s->hit_under_miss_stalls;
-    s->hit_under_miss_wait += wait;
-  }
+  held(ordering.hit_under_miss_stalls, ordering.hit_under_miss_wait, wait);
+  if (OrderingStats* s = ordering_class[static_cast<std::size_t>(c)].get())
+    held(s->hit_under_miss_stalls, s->hit_under_miss_wait, wait);
 }
 
 void TranslationStats::in_order(RequestClass c, Tick wait) {
-  ++in_order_stalls;
-  in_order_wait += wait;
-  if (OrderingClassStats* s = ordering_class[static_cast<std::size_t>(c)].get()) {
-    ++s->in_order_stalls;
-    s->in_order_wait += wait;
-  }
+  held(ordering.in_order_stalls, ordering.in_order_wait, wait);
+  if (OrderingStats* s = ordering_class[static_cast<std::size_t>(c)].get())
+    held(s->in_order_stalls, s->in_order_wait, wait);
 }
 
 TranslationStats::TranslationStats(const StatsGroup& g)
@@ -90,12 +89,7 @@ TranslationStats::TranslationStats(const StatsGroup& g)
       walks(g.counter("walks", "Page walks (second-level, first-level and nested)")),
       walk_reads(g.counter("walk_reads", "Table entries read from memory (context lookups and walks)")),
       walker_wait(g.counter("walker_wait", "Time table lookups waited for a free walker slot (1 Tick = 1 ps)", "Tick")),
-      hit_under_miss_stalls(g.counter("hit_under_miss_stalls", kHumStallsDesc)),
-      hit_under_miss_wait(g.counter("hit_under_miss_wait", kHumWaitDesc, "Tick")),
-      miss_limit_stalls(g.counter("miss_limit_stalls", kMissStallsDesc)),
-      miss_limit_wait(g.counter("miss_limit_wait", kMissWaitDesc, "Tick")),
-      in_order_stalls(g.counter("in_order_stalls", kOrderStallsDesc)),
-      in_order_wait(g.counter("in_order_wait", kOrderWaitDesc, "Tick")),
+      ordering(g, std::nullopt),
       reads_per_walk(g.average("reads_per_walk", "Table entries read per page walk (any kind)")),
       walk_latency(g.histogram("walk_latency",
                                "Page-walk latency (any kind), slot acquired to last entry read (1 Tick = 1 ps)")) {

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "common/stats_group.h"
 #include "common/types.h"
@@ -60,19 +61,12 @@ struct TranslationStats {
   Counter& walks;
   Counter& walk_reads;
   Counter& walker_wait;
-  // Translation ordering per requester (requester_ordering.h): the totals,
-  // over both request classes.
-  Counter& hit_under_miss_stalls;
-  Counter& hit_under_miss_wait;
-  Counter& miss_limit_stalls;
-  Counter& miss_limit_wait;
-  Counter& in_order_stalls;
-  Counter& in_order_wait;
-  // The same per class (`posted.*`, `non_posted.*`), registered by
-  // add_ordering_classes() only when the unit has class rules, so that other
-  // units' statistics stay as they were.
-  struct OrderingClassStats {
-    OrderingClassStats(const StatsGroup& g, RequestClass c);  // g: the class's group
+  // Translation ordering per requester (requester_ordering.h): requests held
+  // back by each rule and for how long.
+  struct OrderingStats {
+    // `of_class`: the counters of one class only (their descriptions say so);
+    // none: the totals over both classes.
+    OrderingStats(const StatsGroup& g, std::optional<RequestClass> of_class);
     Counter& hit_under_miss_stalls;
     Counter& hit_under_miss_wait;
     Counter& miss_limit_stalls;
@@ -80,7 +74,11 @@ struct TranslationStats {
     Counter& in_order_stalls;
     Counter& in_order_wait;
   };
-  std::array<std::unique_ptr<OrderingClassStats>, kRequestClasses> ordering_class;
+  OrderingStats ordering;  // the totals, over both request classes
+  // The same per class (`posted.*`, `non_posted.*`), registered by
+  // add_ordering_classes() only when the unit has class rules, so that other
+  // units' statistics stay as they were.
+  std::array<std::unique_ptr<OrderingStats>, kRequestClasses> ordering_class;
   void add_ordering_classes(const StatsGroup& unit);
   // A request of class `c` held back `wait` (> 0) by a rule: counted in the
   // totals, and in the class's statistics when there are any.

@@ -232,6 +232,29 @@ struct TimedListSource : ListSource {
   void completed(const DmaRequest&, Tick, Tick t, bool) override { done.push_back(t); }
 };
 
+// An endpoint (configured by `ep_yaml`, "ep: {...}") on a completer that
+// answers after 1 us, fed by a TimedListSource: set b.s->reqs, then b.run().
+struct EpBench {
+  Config cfg;
+  EndpointParams p;
+  StatsRegistry stats;
+  DmaTotals totals{"system", stats};
+  Progress progress;
+  Endpoint ep;
+  Completer c{"c", 1'000'000};
+  TimedListSource* s;
+  explicit EpBench(const char* ep_yaml)
+      : cfg(Config::from_string(ep_yaml, "t")),
+        p(EndpointParams::from_config(cfg.root().child("ep"))),
+        ep("ep0", p, stats, totals, LocalClock(0), progress, nullptr) {
+    ep.to_link.bind(c.sock);
+    auto src = std::make_unique<TimedListSource>();
+    s = src.get();
+    ep.set_source(std::move(src));
+  }
+  void run() { sc_core::sc_start(); }
+};
+
 DmaRequest dma(bool write, Addr addr, std::uint32_t size) {
   DmaRequest r;
   r.write = write;
@@ -245,72 +268,51 @@ DmaRequest dma(bool write, Addr addr, std::uint32_t size) {
 // Endpoint at 250 MHz (issue gap 4 ns), 2 tags, request latency 100 ns,
 // completion latency 200 ns; the completer answers after 1000 ns.
 TEST_CASE("endpoint: request and completion latency delay each DMA but not the issue rate", "[system][pcie]") {
-  Config cfg = Config::from_string(
-      "ep: {name: ep0, bdf: '00:03.0', tags: 2, request_latency_ns: 100, completion_latency_ns: 200}", "t");
-  const EndpointParams p = EndpointParams::from_config(cfg.root().child("ep"));
-  StatsRegistry stats;
-  DmaTotals totals("system", stats);
-  Progress progress;
-  Endpoint ep("ep0", p, stats, totals, LocalClock(0), progress, nullptr);
-  Completer c("c", 1'000'000);
-  ep.to_link.bind(c.sock);
-  auto src = std::make_unique<TimedListSource>();
-  TimedListSource* s = src.get();
-  src->reqs = {dma(false, 0x1000, 64), dma(false, 0x2000, 64), dma(false, 0x3000, 64), dma(true, 0x4000, 64)};
-  ep.set_source(std::move(src));
-  sc_core::sc_start();
+  EpBench b("ep: {name: ep0, bdf: '00:03.0', tags: 2, request_latency_ns: 100, completion_latency_ns: 200}");
+  b.s->reqs = {dma(false, 0x1000, 64), dma(false, 0x2000, 64), dma(false, 0x3000, 64), dma(true, 0x4000, 64)};
+  b.run();
 
   constexpr Tick ns = 1000;
-  REQUIRE(c.seen.size() == 4);
+  REQUIRE(b.c.seen.size() == 4);
   // The engine issues R0 at 0 and R1 at 4 ns; each reaches the link 100 ns
   // later (the pipeline does not hold the engine back). R2, issued at 8 ns,
   // is at the link at 108 ns and waits there for R0's tag, free when R0's
   // completion is back at 1100 ns (not 200 ns later); the engine, stalled,
   // counts R2 as issued at 1000 ns, so the write follows at 1004 ns and
   // reaches the link at 1104 ns.
-  CHECK(c.seen[0].at == 100 * ns);
-  CHECK(c.seen[1].at == 104 * ns);
-  CHECK(c.seen[2].at == 1100 * ns);
-  CHECK(c.seen[3].at == 1104 * ns);
-  CHECK(c.seen[3].write);
+  CHECK(b.c.seen[0].at == 100 * ns);
+  CHECK(b.c.seen[1].at == 104 * ns);
+  CHECK(b.c.seen[2].at == 1100 * ns);
+  CHECK(b.c.seen[3].at == 1104 * ns);
+  CHECK(b.c.seen[3].write);
   // Reads are done 200 ns after their completion: 1300, 1304, 2300 ns; the
   // posted write when it was performed, 2104 ns (no completion pipeline).
-  CHECK(s->done == std::vector<Tick>{1300 * ns, 1304 * ns, 2300 * ns, 2104 * ns});
+  CHECK(b.s->done == std::vector<Tick>{1300 * ns, 1304 * ns, 2300 * ns, 2104 * ns});
   // Latency from the engine's issue: 1300 ns per read, 1100 ns the write.
-  const auto& lat = *static_cast<const Histogram*>(stats.find("ep0.latency"));
+  const auto& lat = *static_cast<const Histogram*>(b.stats.find("ep0.latency"));
   CHECK(lat.count() == 4);
   CHECK(lat.min() == 1100 * ns);
   CHECK(lat.max() == 1300 * ns);
   CHECK(lat.sum() == double((3 * 1300 + 1100) * ns));
-  CHECK(totals.latency().sum() == double((3 * 1300 + 1100) * ns));
+  CHECK(b.totals.latency().sum() == double((3 * 1300 + 1100) * ns));
   // At the link interface every DMA took the completer's 1000 ns.
-  const auto* link = static_cast<const Histogram*>(stats.find("ep0.link_latency"));
+  const auto* link = static_cast<const Histogram*>(b.stats.find("ep0.link_latency"));
   REQUIRE(link);
   CHECK(link->count() == 4);
   CHECK(link->min() == 1000 * ns);
   CHECK(link->max() == 1000 * ns);
-  CHECK(static_cast<const Counter*>(stats.find("ep0.tag_wait"))->value() == (1100 - 108) * ns);
+  CHECK(static_cast<const Counter*>(b.stats.find("ep0.tag_wait"))->value() == (1100 - 108) * ns);
 }
 
 TEST_CASE("endpoint: without DMA pipelines there is no link_latency statistic", "[system][pcie]") {
-  Config cfg = Config::from_string("ep: {name: ep0, bdf: '00:03.0'}", "t");
-  const EndpointParams p = EndpointParams::from_config(cfg.root().child("ep"));
-  StatsRegistry stats;
-  DmaTotals totals("system", stats);
-  Progress progress;
-  Endpoint ep("ep0", p, stats, totals, LocalClock(0), progress, nullptr);
-  Completer c("c", 1'000'000);
-  ep.to_link.bind(c.sock);
-  auto src = std::make_unique<TimedListSource>();
-  TimedListSource* s = src.get();
-  src->reqs = {dma(false, 0x1000, 64)};
-  ep.set_source(std::move(src));
-  sc_core::sc_start();
-  CHECK(stats.find("ep0.link_latency") == nullptr);
-  CHECK(stats.find("ep0.copy_time") == nullptr);  // no data mover either
-  REQUIRE(c.seen.size() == 1);
-  CHECK(c.seen[0].at == 0);
-  CHECK(s->done == std::vector<Tick>{1'000'000});
+  EpBench b("ep: {name: ep0, bdf: '00:03.0'}");
+  b.s->reqs = {dma(false, 0x1000, 64)};
+  b.run();
+  CHECK(b.stats.find("ep0.link_latency") == nullptr);
+  CHECK(b.stats.find("ep0.copy_time") == nullptr);  // no data mover either
+  REQUIRE(b.c.seen.size() == 1);
+  CHECK(b.c.seen[0].at == 0);
+  CHECK(b.s->done == std::vector<Tick>{1'000'000});
 }
 
 // One posted credit, default link latency 50 ns. The completer performs each
@@ -318,30 +320,20 @@ TEST_CASE("endpoint: without DMA pipelines there is no link_latency statistic", 
 // arrived and returns the credit then: the credit is back at the endpoint
 // 20 + 50 ns after the first write reached the completer.
 TEST_CASE("endpoint: a posted credit returns with the root complex UpdateFC and not when memory wrote", "[system][pcie]") {
-  Config cfg = Config::from_string("ep: {name: ep0, bdf: '00:03.0', posted_credits: 1}", "t");
-  const EndpointParams p = EndpointParams::from_config(cfg.root().child("ep"));
-  REQUIRE(p.link.timing.latency_ps == 50'000);
-  StatsRegistry stats;
-  DmaTotals totals("system", stats);
-  Progress progress;
-  Endpoint ep("ep0", p, stats, totals, LocalClock(0), progress, nullptr);
-  Completer c("c", 1'000'000);
-  c.credit_after = 20'000;
-  ep.to_link.bind(c.sock);
-  auto src = std::make_unique<TimedListSource>();
-  TimedListSource* s = src.get();
-  src->reqs = {dma(true, 0x1000, 64), dma(true, 0x2000, 64), dma(false, 0x3000, 64)};
-  ep.set_source(std::move(src));
-  sc_core::sc_start();
+  EpBench b("ep: {name: ep0, bdf: '00:03.0', posted_credits: 1}");
+  REQUIRE(b.p.link.timing.latency_ps == 50'000);
+  b.c.credit_after = 20'000;
+  b.s->reqs = {dma(true, 0x1000, 64), dma(true, 0x2000, 64), dma(false, 0x3000, 64)};
+  b.run();
 
   constexpr Tick ns = 1000;
-  REQUIRE(c.seen.size() == 3);
-  CHECK(c.seen[0].at == 0);
-  CHECK(c.seen[1].at == 70 * ns);  // credit returned at 20 ns, UpdateFC 50 ns on the link
-  CHECK(c.seen[2].at == 74 * ns);  // the read needs a tag, not a credit
+  REQUIRE(b.c.seen.size() == 3);
+  CHECK(b.c.seen[0].at == 0);
+  CHECK(b.c.seen[1].at == 70 * ns);  // credit returned at 20 ns, UpdateFC 50 ns on the link
+  CHECK(b.c.seen[2].at == 74 * ns);  // the read needs a tag, not a credit
   // Writes are still done when performed.
-  CHECK(s->done == std::vector<Tick>{1000 * ns, 1070 * ns, 1074 * ns});
-  CHECK(static_cast<const Counter*>(stats.find("ep0.tag_wait"))->value() == 66 * ns);
+  CHECK(b.s->done == std::vector<Tick>{1000 * ns, 1070 * ns, 1074 * ns});
+  CHECK(static_cast<const Counter*>(b.stats.find("ep0.tag_wait"))->value() == 66 * ns);
 }
 
 namespace {
@@ -616,31 +608,21 @@ TEST_CASE("root complex: ordering pcie with inbound queues: a waiting read holds
 // issue_cycles 2 (1.666 ns), write_issue_cycles 25 (20.825 ns). The completer
 // answers after 1 us; tags and credits are plentiful.
 TEST_CASE("endpoint: write_issue_cycles spaces the TLPs after a write, issue_cycles the others", "[system][pcie]") {
-  Config cfg = Config::from_string(
-      "ep: {name: ep0, bdf: '00:03.0', clock_mhz: 1200, issue_cycles: 2, write_issue_cycles: 25}", "t");
-  const EndpointParams p = EndpointParams::from_config(cfg.root().child("ep"));
-  CHECK(p.write_issue_cycles == 25);
+  EpBench b("ep: {name: ep0, bdf: '00:03.0', clock_mhz: 1200, issue_cycles: 2, write_issue_cycles: 25}");
+  CHECK(b.p.write_issue_cycles == 25);
   CHECK(EndpointParams::from_config(Config::from_string("ep: {name: e, bdf: '00:03.0', issue_cycles: 3}", "t").root().child("ep"))
             .write_issue_cycles == 3);  // default: issue_cycles
-  StatsRegistry stats;
-  DmaTotals totals("system", stats);
-  Progress progress;
-  Endpoint ep("ep0", p, stats, totals, LocalClock(0), progress, nullptr);
-  Completer c("c", 1'000'000);
-  ep.to_link.bind(c.sock);
-  auto src = std::make_unique<TimedListSource>();
-  src->reqs = {dma(true, 0x1000, 64), dma(true, 0x2000, 64), dma(false, 0x3000, 64), dma(false, 0x4000, 64),
+  b.s->reqs = {dma(true, 0x1000, 64), dma(true, 0x2000, 64), dma(false, 0x3000, 64), dma(false, 0x4000, 64),
                dma(true, 0x5000, 64)};
-  ep.set_source(std::move(src));
-  sc_core::sc_start();
-  REQUIRE(c.seen.size() == 5);
+  b.run();
+  REQUIRE(b.c.seen.size() == 5);
   // W0 at 0; W1 a write gap later (20.825 ns); R2 another (41.650 ns); R3 a
   // read gap after R2 (43.316 ns); W4 a read gap after R3 (44.982 ns).
-  CHECK(c.seen[0].at == 0);
-  CHECK(c.seen[1].at == 20'825);
-  CHECK(c.seen[2].at == 41'650);
-  CHECK(c.seen[3].at == 43'316);
-  CHECK(c.seen[4].at == 44'982);
+  CHECK(b.c.seen[0].at == 0);
+  CHECK(b.c.seen[1].at == 20'825);
+  CHECK(b.c.seen[2].at == 41'650);
+  CHECK(b.c.seen[3].at == 43'316);
+  CHECK(b.c.seen[4].at == 44'982);
   CHECK_THROWS_WITH(EndpointParams::from_config(
                         Config::from_string("ep: {name: e, bdf: '00:03.0', write_issue_cycles: -1}", "t").root().child("ep")),
                     Catch::Contains("write_issue_cycles"));
@@ -649,22 +631,12 @@ TEST_CASE("endpoint: write_issue_cycles spaces the TLPs after a write, issue_cyc
 // write_bytes_per_cycle 16 at 1200 MHz (833 ps): a 64 B write adds 4 cycles,
 // a 100 B write 7 (ceil), to write_issue_cycles 21.
 TEST_CASE("endpoint: write_bytes_per_cycle adds the write data's cycles to the gap after a write", "[system][pcie]") {
-  Config cfg = Config::from_string(
-      "ep: {name: ep0, bdf: '00:03.0', clock_mhz: 1200, write_issue_cycles: 21, write_bytes_per_cycle: 16}", "t");
-  const EndpointParams p = EndpointParams::from_config(cfg.root().child("ep"));
-  StatsRegistry stats;
-  DmaTotals totals("system", stats);
-  Progress progress;
-  Endpoint ep("ep0", p, stats, totals, LocalClock(0), progress, nullptr);
-  Completer c("c", 1'000'000);
-  ep.to_link.bind(c.sock);
-  auto src = std::make_unique<TimedListSource>();
-  src->reqs = {dma(true, 0x1000, 64), dma(true, 0x2000, 100), dma(false, 0x3000, 64)};
-  ep.set_source(std::move(src));
-  sc_core::sc_start();
-  REQUIRE(c.seen.size() == 3);
-  CHECK(c.seen[1].at == 25 * 833);
-  CHECK(c.seen[2].at == 25 * 833 + 28 * 833);
+  EpBench b("ep: {name: ep0, bdf: '00:03.0', clock_mhz: 1200, write_issue_cycles: 21, write_bytes_per_cycle: 16}");
+  b.s->reqs = {dma(true, 0x1000, 64), dma(true, 0x2000, 100), dma(false, 0x3000, 64)};
+  b.run();
+  REQUIRE(b.c.seen.size() == 3);
+  CHECK(b.c.seen[1].at == 25 * 833);
+  CHECK(b.c.seen[2].at == 25 * 833 + 28 * 833);
 }
 
 // The DMA data mover (copy_bytes_per_cycle). Endpoint at 250 MHz (4000 ps a
@@ -673,85 +645,62 @@ TEST_CASE("endpoint: write_bytes_per_cycle adds the write data's cycles to the g
 // one 2730666.67 -> 2730667 ps. The completer answers after 1000 ns.
 TEST_CASE("endpoint: a read DMA is done its data copy after its last completion and the completion latency",
           "[system][pcie][copy]") {
-  Config cfg = Config::from_string(
-      "ep: {name: ep0, bdf: '00:03.0', request_latency_ns: 100, completion_latency_ns: 200, copy_bytes_per_cycle: 3}",
-      "t");
-  const EndpointParams p = EndpointParams::from_config(cfg.root().child("ep"));
-  StatsRegistry stats;
-  DmaTotals totals("system", stats);
-  Progress progress;
-  Endpoint ep("ep0", p, stats, totals, LocalClock(0), progress, nullptr);
-  Completer c("c", 1'000'000);
-  ep.to_link.bind(c.sock);
-  auto src = std::make_unique<TimedListSource>();
-  TimedListSource* s = src.get();
+  EpBench b("ep: {name: ep0, bdf: '00:03.0', request_latency_ns: 100, completion_latency_ns: 200, copy_bytes_per_cycle: 3}");
   DmaRequest big = dma(false, 0x2000, 2048);  // MRRS 512: four TLPs
   big.time = 10'000'000;                      // one DMA outstanding at a time
-  src->reqs = {dma(false, 0x1000, 64), big};
-  ep.set_source(std::move(src));
-  sc_core::sc_start();
+  b.s->reqs = {dma(false, 0x1000, 64), big};
+  b.run();
 
-  REQUIRE(c.seen.size() == 5);
+  REQUIRE(b.c.seen.size() == 5);
   // The request side is as without the mover: 100 ns of request pipeline.
-  CHECK(c.seen[0].at == 100'000);
-  CHECK(c.seen[1].at == 10'100'000);
-  CHECK(c.seen[4].at == 10'112'000);
+  CHECK(b.c.seen[0].at == 100'000);
+  CHECK(b.c.seen[1].at == 10'100'000);
+  CHECK(b.c.seen[4].at == 10'112'000);
   // 64 B: completion at 1100 ns, + 200 ns completion latency + 85333 ps copy.
   // 2048 B: last completion at 11112 ns, + 200 ns + 2730667 ps.
-  CHECK(s->done == std::vector<Tick>{1'385'333, 14'042'667});
-  const auto& lat = *static_cast<const Histogram*>(stats.find("ep0.latency"));
+  CHECK(b.s->done == std::vector<Tick>{1'385'333, 14'042'667});
+  const auto& lat = *static_cast<const Histogram*>(b.stats.find("ep0.latency"));
   CHECK(lat.count() == 2);
   CHECK(lat.min() == 1'385'333);
   CHECK(lat.max() == 14'042'667 - 10'000'000);
-  CHECK(totals.latency().sum() == double(1'385'333 + 4'042'667));
+  CHECK(b.totals.latency().sum() == double(1'385'333 + 4'042'667));
   // At the link interface: the completer's 1000 ns, and 1012 ns for four TLPs.
-  const auto* link = static_cast<const Histogram*>(stats.find("ep0.link_latency"));
+  const auto* link = static_cast<const Histogram*>(b.stats.find("ep0.link_latency"));
   REQUIRE(link);
   CHECK(link->min() == 1'000'000);
   CHECK(link->max() == 1'012'000);
-  const auto* copy = static_cast<const Counter*>(stats.find("ep0.copy_time"));
+  const auto* copy = static_cast<const Counter*>(b.stats.find("ep0.copy_time"));
   REQUIRE(copy);
   CHECK(copy->value() == 85'333 + 2'730'667);
-  CHECK(static_cast<const Counter*>(stats.find("ep0.tag_wait"))->value() == 0);
+  CHECK(static_cast<const Counter*>(b.stats.find("ep0.tag_wait"))->value() == 0);
 }
 
 // pcie-bench's LAT_DMA_WRRD: a 512 B write (MPS 256: two TLPs) and a 64 B
 // read of the same address, handed to the engine at once.
 TEST_CASE("endpoint: a write DMA's TLPs leave after its data copy and a read behind it waits in order",
           "[system][pcie][copy]") {
-  Config cfg = Config::from_string(
-      "ep: {name: ep0, bdf: '00:03.0', request_latency_ns: 100, copy_bytes_per_cycle: 3}", "t");
-  const EndpointParams p = EndpointParams::from_config(cfg.root().child("ep"));
-  StatsRegistry stats;
-  DmaTotals totals("system", stats);
-  Progress progress;
-  Endpoint ep("ep0", p, stats, totals, LocalClock(0), progress, nullptr);
-  Completer c("c", 1'000'000);
-  ep.to_link.bind(c.sock);
-  auto src = std::make_unique<TimedListSource>();
-  TimedListSource* s = src.get();
-  src->reqs = {dma(true, 0x4000, 512), dma(false, 0x4000, 64)};
-  ep.set_source(std::move(src));
-  sc_core::sc_start();
+  EpBench b("ep: {name: ep0, bdf: '00:03.0', request_latency_ns: 100, copy_bytes_per_cycle: 3}");
+  b.s->reqs = {dma(true, 0x4000, 512), dma(false, 0x4000, 64)};
+  b.run();
 
-  REQUIRE(c.seen.size() == 3);
+  REQUIRE(b.c.seen.size() == 3);
   // The engine takes the write at 0; its data is fetched by 682667 ps; the
   // first TLP is at the link interface 100 ns later, the second one issue gap
   // after it (the engine issued it at 4 ns, before the data was there).
-  CHECK(c.seen[0].write);
-  CHECK(c.seen[0].at == 782'667);
-  CHECK(c.seen[1].at == 786'667);
+  CHECK(b.c.seen[0].write);
+  CHECK(b.c.seen[0].at == 782'667);
+  CHECK(b.c.seen[1].at == 786'667);
   // The engine issues the read at 8 ns (it did not wait for the write's
   // data); the read leaves in order, one issue gap after the write's last TLP.
-  CHECK_FALSE(c.seen[2].write);
-  CHECK(c.seen[2].at == 790'667);
+  CHECK_FALSE(b.c.seen[2].write);
+  CHECK(b.c.seen[2].at == 790'667);
   // Write performed at 1786667 ps; read completion at 1790667 ps + 85333 copy.
-  CHECK(s->done == std::vector<Tick>{1'786'667, 1'876'000});
-  const auto& lat = *static_cast<const Histogram*>(stats.find("ep0.latency"));
+  CHECK(b.s->done == std::vector<Tick>{1'786'667, 1'876'000});
+  const auto& lat = *static_cast<const Histogram*>(b.stats.find("ep0.latency"));
   CHECK(lat.min() == 1'786'667);          // the write, from 0: copy + pipeline + completer
   CHECK(lat.max() == 1'876'000 - 8'000);  // the read, from its issue at 8 ns
-  CHECK(static_cast<const Counter*>(stats.find("ep0.copy_time"))->value() == 682'667 + 85'333);
-  CHECK(static_cast<const Counter*>(stats.find("ep0.tag_wait"))->value() == 0);
+  CHECK(static_cast<const Counter*>(b.stats.find("ep0.copy_time"))->value() == 682'667 + 85'333);
+  CHECK(static_cast<const Counter*>(b.stats.find("ep0.tag_wait"))->value() == 0);
 }
 
 // Many DMAs in flight: the mover is per DMA and holds no tag, credit or issue
@@ -759,64 +708,43 @@ TEST_CASE("endpoint: a write DMA's TLPs leave after its data copy and a read beh
 // all shifted by one copy (writes of one size): the same throughput.
 TEST_CASE("endpoint: with many reads in flight the data copy changes no departure, only each DMA's end",
           "[system][pcie][copy]") {
-  Config cfg = Config::from_string("ep: {name: ep0, bdf: '00:03.0', tags: 8, copy_bytes_per_cycle: 3}", "t");
-  const EndpointParams p = EndpointParams::from_config(cfg.root().child("ep"));
-  StatsRegistry stats;
-  DmaTotals totals("system", stats);
-  Progress progress;
-  Endpoint ep("ep0", p, stats, totals, LocalClock(0), progress, nullptr);
-  Completer c("c", 1'000'000);
-  ep.to_link.bind(c.sock);
-  auto src = std::make_unique<TimedListSource>();
-  TimedListSource* s = src.get();
-  for (Addr i = 0; i < 32; ++i) src->reqs.push_back(dma(false, 0x10000 + i * 64, 64));
-  ep.set_source(std::move(src));
-  sc_core::sc_start();
+  EpBench b("ep: {name: ep0, bdf: '00:03.0', tags: 8, copy_bytes_per_cycle: 3}");
+  for (Addr i = 0; i < 32; ++i) b.s->reqs.push_back(dma(false, 0x10000 + i * 64, 64));
+  b.run();
 
-  REQUIRE(c.seen.size() == 32);
-  REQUIRE(s->done.size() == 32);
+  REQUIRE(b.c.seen.size() == 32);
+  REQUIRE(b.s->done.size() == 32);
   for (std::size_t i = 0; i < 32; ++i) {
     // 8 tags, 4 ns apart, each back after 1000 ns: as without a mover.
     const Tick dep = 1'000'000 * Tick(i / 8) + 4'000 * Tick(i % 8);
-    CHECK(c.seen[i].at == dep);
-    CHECK(s->done[i] == dep + 1'000'000 + 85'333);
+    CHECK(b.c.seen[i].at == dep);
+    CHECK(b.s->done[i] == dep + 1'000'000 + 85'333);
   }
   // The tag waits of TLPs 8, 16, 24 (968 ns each), as without a mover.
-  CHECK(static_cast<const Counter*>(stats.find("ep0.tag_wait"))->value() == 3 * 968'000);
-  CHECK(static_cast<const Counter*>(stats.find("ep0.copy_time"))->value() == 32 * 85'333);
+  CHECK(static_cast<const Counter*>(b.stats.find("ep0.tag_wait"))->value() == 3 * 968'000);
+  CHECK(static_cast<const Counter*>(b.stats.find("ep0.copy_time"))->value() == 32 * 85'333);
 }
 
 TEST_CASE("endpoint: with many writes in flight the data copy shifts every departure by one copy",
           "[system][pcie][copy]") {
-  Config cfg = Config::from_string("ep: {name: ep0, bdf: '00:03.0', posted_credits: 4, copy_bytes_per_cycle: 3}",
-                                   "t");
-  const EndpointParams p = EndpointParams::from_config(cfg.root().child("ep"));
-  StatsRegistry stats;
-  DmaTotals totals("system", stats);
-  Progress progress;
-  Endpoint ep("ep0", p, stats, totals, LocalClock(0), progress, nullptr);
-  Completer c("c", 1'000'000);
-  ep.to_link.bind(c.sock);
-  auto src = std::make_unique<TimedListSource>();
-  TimedListSource* s = src.get();
-  for (Addr i = 0; i < 16; ++i) src->reqs.push_back(dma(true, 0x10000 + i * 64, 64));
-  ep.set_source(std::move(src));
-  sc_core::sc_start();
+  EpBench b("ep: {name: ep0, bdf: '00:03.0', posted_credits: 4, copy_bytes_per_cycle: 3}");
+  for (Addr i = 0; i < 16; ++i) b.s->reqs.push_back(dma(true, 0x10000 + i * 64, 64));
+  b.run();
 
-  REQUIRE(c.seen.size() == 16);
-  REQUIRE(s->done.size() == 16);
+  REQUIRE(b.c.seen.size() == 16);
+  REQUIRE(b.s->done.size() == 16);
   for (std::size_t i = 0; i < 16; ++i) {
     // 4 credits, each back when the write was performed (1000 ns): the
     // departures without a mover, 85333 ps later.
     const Tick dep = 85'333 + 1'000'000 * Tick(i / 4) + 4'000 * Tick(i % 4);
-    CHECK(c.seen[i].at == dep);
-    CHECK(s->done[i] == dep + 1'000'000);
+    CHECK(b.c.seen[i].at == dep);
+    CHECK(b.s->done[i] == dep + 1'000'000);
   }
   // Every write: its copy plus the completer's 1000 ns (the credit waits of
   // writes 4, 8 and 12, 984 ns each, stall the engine before them).
-  const auto& lat = *static_cast<const Histogram*>(stats.find("ep0.latency"));
+  const auto& lat = *static_cast<const Histogram*>(b.stats.find("ep0.latency"));
   CHECK(lat.min() == 1'085'333);
   CHECK(lat.max() == 1'085'333);
-  CHECK(static_cast<const Counter*>(stats.find("ep0.tag_wait"))->value() == 3 * 984'000);
-  CHECK(static_cast<const Counter*>(stats.find("ep0.copy_time"))->value() == 16 * 85'333);
+  CHECK(static_cast<const Counter*>(b.stats.find("ep0.tag_wait"))->value() == 3 * 984'000);
+  CHECK(static_cast<const Counter*>(b.stats.find("ep0.copy_time"))->value() == 16 * 85'333);
 }
