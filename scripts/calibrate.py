@@ -638,6 +638,8 @@ def write_preset(out, base, values, sim):
     for p in PARAMS:
         if p.name in values:
             header.append(f"#   {p.name} = {values[p.name]:.4g} {p.unit}: {p.doc} ({sim.key(p)})")
+    for d in getattr(sim, "derived", []):
+        header.append(f"# From the warm states' latency rows (not fitted): {d}")
     for s in sim.fixed:
         k, v = s.split("=", 1)
         set_path(doc, k, yaml.safe_load(v))
@@ -732,12 +734,15 @@ def main():
     if ways is None:
         with open(a.base) as fh:
             ways = int(((yaml.safe_load(fh) or {}).get("platform", {}).get("llc") or {}).get("ways", 20))
+    derived = []
     for k, v in host_cache_from_data(folders, ways).items():
         if k not in given:
             fixed.append(f"{k}={v}")
+            derived.append(f"{k} = {v}")
             sys.stderr.write(f"calibrate: from the warm states' latency: {k} = {v}\n")
     sim = Simulator(a.iommusim, a.base, a.device, a.unit, a.jobs, a.lat_samples, a.bw_transactions, work, fixed)
     sim.folders = [os.path.abspath(f) for f in folders.values()]
+    sim.derived = derived
     progress = Progress(a.budget_minutes * 60)
     sys.stderr.write("calibrate: start values from the data: " +
                      ", ".join(f"{k} {v:.4g}" for k, v in values.items()) + "\n")
