@@ -740,7 +740,15 @@ def main():
             fixed.append(f"{k}={v}")
             derived.append(f"{k} = {v}")
             sys.stderr.write(f"calibrate: from the warm states' latency: {k} = {v}\n")
-    sim = Simulator(a.iommusim, a.base, a.device, a.unit, a.jobs, a.lat_samples, a.bw_transactions, work, fixed)
+    # A private copy of the simulator: a rebuild of the tree during a fit
+    # (which replaces the binary while the linker writes it) must not fail
+    # the fit's runs.
+    binary = os.path.join(work, "iommusim")
+    try:
+        shutil.copy2(a.iommusim, binary)
+    except OSError as e:
+        raise CalibrationError(f"{a.iommusim}: cannot copy the simulator into {work}: {e.strerror}")
+    sim = Simulator(binary, a.base, a.device, a.unit, a.jobs, a.lat_samples, a.bw_transactions, work, fixed)
     sim.folders = [os.path.abspath(f) for f in folders.values()]
     sim.derived = derived
     progress = Progress(a.budget_minutes * 60)
