@@ -13,6 +13,7 @@
 #include "common/stats_group.h"
 #include "iommu/requester_ordering.h"
 #include "iommu/unit_params.h"
+#include "ordering_rules.h"
 #include "iommu/unit_stats.h"
 
 using namespace iommusim;
@@ -23,14 +24,6 @@ constexpr Tick kNs = 1000;
 constexpr std::uint16_t kDev = 0x0018;
 constexpr RequestClass kW = RequestClass::Posted, kR = RequestClass::NonPosted;
 constexpr unsigned kUnl = OrderingParams::kUnlimited;
-
-OrderingParams rules(unsigned hum, unsigned misses, bool in_order) {
-  OrderingParams p;
-  p.hit_under_miss = hum;
-  p.misses = misses;
-  p.in_order = in_order;
-  return p;
-}
 
 // Requests of one requester as the engine hands them over (see
 // test_translation_timing.cpp's Run), each of a class.
@@ -60,7 +53,7 @@ bool same(const OrderingParams& a, const OrderingParams& b) {
 TEST_CASE("iommu ordering classes: without class rules both classes share one rule set and state",
           "[unit][iommu][timing][ordering]") {
   ClassOrderingParams p;
-  p.all = rules(0, 1, false);
+  p.all = ordering_rules(0, 1, false);
   ClassRun r(p);
   CHECK_FALSE(r.o.by_class());
   CHECK(&r.o.of(kW) == &r.o.of(kR));
@@ -79,7 +72,7 @@ TEST_CASE("iommu ordering classes: a mixed read/write sequence of one requester 
   // Posted: writes translated ahead (walks in parallel) and completed in
   // order. Non-posted: a blocking unit (H = 0) with one walk at a time.
   ClassOrderingParams p;
-  p.by_class = {rules(kUnl, kUnl, true), rules(0, 1, false)};
+  p.by_class = {ordering_rules(kUnl, kUnl, true), ordering_rules(0, 1, false)};
   ClassRun r(p);
   REQUIRE(r.o.by_class());
   CHECK(&r.o.of(kW) != &r.o.of(kR));
@@ -112,8 +105,8 @@ TEST_CASE("iommu ordering classes: configuration keys, defaults and errors", "[u
     const RemappingUnitParams p = unit_of(c);
     CHECK_FALSE(p.ordering_class.has_value());
     CHECK_FALSE(p.ordering_rules().by_class.has_value());
-    CHECK(same(p.ordering_rules().of(kW), rules(3, kUnl, false)));
-    CHECK(same(p.ordering_rules().of(kR), rules(3, kUnl, false)));
+    CHECK(same(p.ordering_rules().of(kW), ordering_rules(3, kUnl, false)));
+    CHECK(same(p.ordering_rules().of(kR), ordering_rules(3, kUnl, false)));
     const auto j = c.to_json();
     CHECK_FALSE(j["unit"]["ordering"].contains("posted"));
     CHECK_FALSE(j["unit"]["ordering"].contains("non_posted"));
@@ -127,17 +120,17 @@ TEST_CASE("iommu ordering classes: configuration keys, defaults and errors", "[u
         "    misses: 2\n"
         "    posted: {in_order: true, hit_under_miss: unlimited}\n"
         "    non_posted: {misses: 1}\n");
-    CHECK(same(p.ordering, rules(4, 2, false)));
+    CHECK(same(p.ordering, ordering_rules(4, 2, false)));
     REQUIRE(p.ordering_class.has_value());
-    CHECK(same(p.ordering_rules().of(kW), rules(kUnl, 2, true)));
-    CHECK(same(p.ordering_rules().of(kR), rules(4, 1, false)));
+    CHECK(same(p.ordering_rules().of(kW), ordering_rules(kUnl, 2, true)));
+    CHECK(same(p.ordering_rules().of(kR), ordering_rules(4, 1, false)));
   }
   SECTION("one class block: both classes get their own rules and state") {
     Config c = Config::from_string("unit: {ordering: {in_order: true, non_posted: {hit_under_miss: 0x10}}}", "u.yaml");
     const RemappingUnitParams p = unit_of(c);
     REQUIRE(p.ordering_class.has_value());
-    CHECK(same(p.ordering_rules().of(kW), rules(kUnl, kUnl, true)));
-    CHECK(same(p.ordering_rules().of(kR), rules(16, kUnl, true)));
+    CHECK(same(p.ordering_rules().of(kW), ordering_rules(kUnl, kUnl, true)));
+    CHECK(same(p.ordering_rules().of(kR), ordering_rules(16, kUnl, true)));
     // Both blocks are written back with their effective values.
     const auto j = c.to_json();
     for (const char* cls : {"posted", "non_posted"})

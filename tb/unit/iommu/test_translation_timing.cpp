@@ -15,6 +15,7 @@
 #include "iommu/requester_ordering.h"
 #include "iommu/timed_table_reader.h"
 #include "iommu/unit_params.h"
+#include "ordering_rules.h"
 
 using namespace iommusim;
 
@@ -22,14 +23,6 @@ namespace {
 
 constexpr Tick kNs = 1000;
 constexpr std::uint16_t kDev = 0x0018, kOther = 0x0020;
-
-OrderingParams ordering(unsigned hum, unsigned misses, bool in_order) {
-  OrderingParams p;
-  p.hit_under_miss = hum;
-  p.misses = misses;
-  p.in_order = in_order;
-  return p;
-}
 
 // One request as the engine hands it over: arrival, and either a hit that is
 // translated at `ready` or a miss whose walk could start at `ready` and takes
@@ -76,7 +69,7 @@ TEST_CASE("iommu timing: defaults leave every time as it is", "[unit][iommu][tim
 
 TEST_CASE("iommu timing: the outstanding-miss limit delays a requester's walks", "[unit][iommu][timing]") {
   SECTION("one miss at a time") {
-    Run r(ordering(OrderingParams::kUnlimited, 1, false));
+    Run r(ordering_rules(OrderingParams::kUnlimited, 1, false));
     CHECK(r.miss(kDev, 0, 4 * kNs, 100 * kNs) == 104 * kNs);
     // Walk starts at the first miss's completion, not at 14 ns.
     CHECK(r.miss(kDev, 10 * kNs, 14 * kNs, 100 * kNs) == 204 * kNs);
@@ -92,7 +85,7 @@ TEST_CASE("iommu timing: the outstanding-miss limit delays a requester's walks",
     CHECK(r.o.recorded_misses(kDev) == 1);
   }
   SECTION("two misses") {
-    Run r(ordering(OrderingParams::kUnlimited, 2, false));
+    Run r(ordering_rules(OrderingParams::kUnlimited, 2, false));
     CHECK(r.miss(kDev, 0, 4 * kNs, 100 * kNs) == 104 * kNs);
     CHECK(r.miss(kDev, 10 * kNs, 14 * kNs, 100 * kNs) == 114 * kNs);
     // Two outstanding: the third starts at the earlier completion, 104.
@@ -105,7 +98,7 @@ TEST_CASE("iommu timing: the outstanding-miss limit delays a requester's walks",
 
 TEST_CASE("iommu timing: hit-under-miss lets at most H hits pass a miss", "[unit][iommu][timing]") {
   SECTION("H = 1") {
-    Run r(ordering(1, OrderingParams::kUnlimited, false));
+    Run r(ordering_rules(1, OrderingParams::kUnlimited, false));
     CHECK(r.miss(kDev, 0, 4 * kNs, 196 * kNs) == 200 * kNs);
     CHECK(r.hit(kDev, 10 * kNs, 14 * kNs) == 14 * kNs);    // passes the miss (1 of 1)
     CHECK(r.hit(kDev, 20 * kNs, 24 * kNs) == 200 * kNs);   // waits for it
@@ -121,7 +114,7 @@ TEST_CASE("iommu timing: hit-under-miss lets at most H hits pass a miss", "[unit
     CHECK(r.o.requesters() == 0);
   }
   SECTION("H = 2, a later miss fills up on its own") {
-    Run r(ordering(2, OrderingParams::kUnlimited, false));
+    Run r(ordering_rules(2, OrderingParams::kUnlimited, false));
     CHECK(r.miss(kDev, 0, 4 * kNs, 196 * kNs) == 200 * kNs);   // A
     CHECK(r.hit(kDev, 10 * kNs, 14 * kNs) == 14 * kNs);        // passes A (1)
     CHECK(r.miss(kDev, 20 * kNs, 24 * kNs, 76 * kNs) == 100 * kNs);  // B
@@ -130,7 +123,7 @@ TEST_CASE("iommu timing: hit-under-miss lets at most H hits pass a miss", "[unit
     CHECK(r.hit(kDev, 110 * kNs, 114 * kNs) == 200 * kNs);     // B done; A still full
   }
   SECTION("H = 0 is a blocking unit") {
-    Run r(ordering(0, OrderingParams::kUnlimited, false));
+    Run r(ordering_rules(0, OrderingParams::kUnlimited, false));
     CHECK(r.miss(kDev, 0, 4 * kNs, 196 * kNs) == 200 * kNs);
     const RequesterOrdering::Completion c = r.o.complete(kDev, 10 * kNs, false, 14 * kNs);
     CHECK(c.done == 200 * kNs);
@@ -144,7 +137,7 @@ TEST_CASE("iommu timing: hit-under-miss lets at most H hits pass a miss", "[unit
 }
 
 TEST_CASE("iommu timing: in-order completion per requester", "[unit][iommu][timing]") {
-  Run r(ordering(OrderingParams::kUnlimited, OrderingParams::kUnlimited, true));
+  Run r(ordering_rules(OrderingParams::kUnlimited, OrderingParams::kUnlimited, true));
   CHECK(r.miss(kDev, 0, 4 * kNs, 196 * kNs) == 200 * kNs);
   RequesterOrdering::Completion c = r.o.complete(kDev, 10 * kNs, false, 14 * kNs);
   CHECK(c.done == 200 * kNs);
@@ -154,7 +147,7 @@ TEST_CASE("iommu timing: in-order completion per requester", "[unit][iommu][timi
   CHECK(r.hit(kOther, 30 * kNs, 34 * kNs) == 34 * kNs);
   CHECK(r.hit(kDev, 300 * kNs, 304 * kNs) == 304 * kNs);
   // With hit-under-miss too: the limit, then the order.
-  Run h(ordering(1, OrderingParams::kUnlimited, true));
+  Run h(ordering_rules(1, OrderingParams::kUnlimited, true));
   CHECK(h.miss(kDev, 0, 4 * kNs, 96 * kNs) == 100 * kNs);
   CHECK(h.hit(kDev, 10 * kNs, 14 * kNs) == 100 * kNs);  // in order, though the limit allowed it
   c = h.o.complete(kDev, 20 * kNs, false, 24 * kNs);
@@ -283,7 +276,7 @@ TEST_CASE("iommu timing: the ordering state stays bounded by the requests in fli
   // A miss every 10 ns, each translated 25 ns after it arrives, with a hit
   // between: two earlier misses are outstanding when a miss arrives (below the
   // limit of 3, so none is held), and three are recorded at most.
-  Run r(ordering(2, 3, true));
+  Run r(ordering_rules(2, 3, true));
   std::size_t most = 0;
   for (Tick i = 0; i < 10000; ++i) {
     const Tick at = i * 10 * kNs;
