@@ -86,6 +86,10 @@ RegisterFile::RegisterFile(const UnitFeatures& features) : f_(features) {
     define(frcd_offset(f_.fro, i), 8, 0, 0);
     define(frcd_offset(f_.fro, i) + 8, 8, 0, 0, kFrcdF);
   }
+  // The registers every DMA consults, found once (std::map nodes do not move).
+  gsts_reg_ = &regs_.at(reg::kGsts);
+  const auto pmen = regs_.find(reg::kPmen);
+  pmen_reg_ = pmen == regs_.end() ? nullptr : &pmen->second;
 }
 
 void RegisterFile::define(uint64_t offset, unsigned width, uint64_t reset, uint64_t rw,
@@ -364,12 +368,12 @@ void RegisterFile::complete_iotlb(IotlbGranularity actual) {
   iotlb |= uint64_t(actual) << reg::kIotlbIaigShift;
 }
 
-uint32_t RegisterFile::gsts() const { return static_cast<uint32_t>(val(reg::kGsts)); }
+uint32_t RegisterFile::gsts() const { return static_cast<uint32_t>(gsts_reg_->value); }
 bool RegisterFile::translation_enabled() const { return gsts() & reg::kGstsTes; }
 bool RegisterFile::queued_invalidation_enabled() const { return gsts() & reg::kGstsQies; }
 bool RegisterFile::interrupt_remapping_enabled() const { return gsts() & reg::kGstsIres; }
 bool RegisterFile::protected_memory_enabled() const {
-  return regs_.count(reg::kPmen) && (val(reg::kPmen) & reg::kPmenPrs);
+  return pmen_reg_ && (pmen_reg_->value & reg::kPmenPrs);
 }
 
 uint64_t RegisterFile::peek(uint64_t offset) const {

@@ -79,6 +79,9 @@ class RegisterFile {
 
   // Validates the features (throws InputError, see validate_features).
   explicit RegisterFile(const UnitFeatures& features);
+  // Holds pointers into its own register map: not copied or moved.
+  RegisterFile(const RegisterFile&) = delete;
+  RegisterFile& operator=(const RegisterFile&) = delete;
 
   const UnitFeatures& features() const { return f_; }
   // Bytes of the register block (register_block_size()).
@@ -171,6 +174,8 @@ class RegisterFile {
   uint64_t size_ = 0;
   uint64_t iva_off_ = 0, iotlb_off_ = 0, frcd_off_ = 0;
   std::map<uint64_t, Reg> regs_;
+  const Reg* gsts_reg_ = nullptr;  // regs_.at(GSTS): read on every DMA
+  const Reg* pmen_reg_ = nullptr;  // regs_ PMEN, or null when CAP.PLMR/PHMR are clear
   std::vector<Command> commands_;
   uint64_t rtaddr_at_srtp_ = 0, irta_at_sirtp_ = 0;
   std::optional<RootTablePointer> root_table_;

@@ -308,7 +308,13 @@ void Endpoint::engine() {
   }
   Tick cursor = origin;  // earliest time the engine can issue its next TLP
   DmaRequest req;
-  while (source_->next(req)) {
+  // A source that maps through the host driver may wait for it in next() and
+  // tells it about completions: the engine is at its own time for both (the
+  // clock's lookahead, common/local_clock.h).
+  const bool host_coupled = source_->packet_buffers() != nullptr;
+  for (;;) {
+    if (host_coupled) clock_.sync();
+    if (!source_->next(req)) break;
     req.time += origin;
     if (req.msi && !msi_map_.empty()) {
       auto it = msi_map_.find({req.addr, req.data});
@@ -403,6 +409,7 @@ void Endpoint::engine() {
     else ++errors_;
     latency_.sample(last_done - first_issue);
     totals_.record(first_issue, last_done, req.size, ok);
+    if (host_coupled) clock_.sync();
     source_->completed(req, first_issue, last_done, ok);
     progress_.transaction_done();
     // (SystemC 2.3's SC_REPORT_INFO_VERB formats its message before it checks
@@ -434,6 +441,7 @@ void Endpoint::engine() {
       txn_log_->add(std::move(row));
     }
   }
+  clock_.sync();  // the run ends where the reference's would
 }
 
 }  // namespace iommusim

@@ -116,7 +116,7 @@ void PlatformBuilder::build_modules() {
     sys_.units_.push_back(
         std::make_unique<RemappingUnit>(up.name.c_str(), up, stats_, stream_seed(sys_.sim_.seed, (1u << 20) + i)));
   }
-  const LocalClock clock(sys_.sim_.quantum_ps);
+  const LocalClock clock(sys_.sim_.quantum_ps, true, sys_.sim_.end_ps);
   for (const EndpointParams& ep : endpoints_) {
     sys_.links_.push_back(std::make_unique<Link>((ep.name + "_link").c_str(), ep.link, stats_));
     sys_.endpoints_.push_back(
