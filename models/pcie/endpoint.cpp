@@ -128,7 +128,8 @@ Endpoint::AtsResult Endpoint::ats_request(Tick t, Addr addr, PcieAttr attr) {
   clock_.advance_to(ready);
   const Tick issued = std::max(ready, now_tick());
   unsigned char data[8] = {};
-  tlm::tlm_generic_payload trans;
+  const PayloadPool::Handle payload = payloads_.acquire();
+  tlm::tlm_generic_payload& trans = *payload;
   trans.set_command(tlm::TLM_READ_COMMAND);
   trans.set_address(addr & ~Addr(0xfff));
   trans.set_data_ptr(data);
@@ -266,7 +267,8 @@ Endpoint::TlpResult Endpoint::issue_tlp(Tick t, const DmaRequest& req, const Tlp
     for (std::uint32_t i = 0; i < c.size; ++i) buffer_[i] = static_cast<unsigned char>(req.data >> (8 * i));
   else if (req.write)
     for (std::uint32_t i = 0; i < c.size; ++i) buffer_[i] = static_cast<unsigned char>(c.addr + i);
-  tlm::tlm_generic_payload trans;
+  const PayloadPool::Handle payload = payloads_.acquire();
+  tlm::tlm_generic_payload& trans = *payload;
   trans.set_command(req.write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
   trans.set_address(c.addr);
   trans.set_data_ptr(buffer_.data());
