@@ -364,10 +364,9 @@ void Endpoint::engine() {
     const Tick copy = (req.ats || req.msi) ? 0 : dma_copy_time(req.size, p_.copy_bytes_per_cycle, clock_period_ps_);
     const Tick data_ready = (req.write && copy) ? t + copy : 0;
     if (copy_time_) *copy_time_ += copy;
-    const std::vector<TlpChunk> chunks =
-        req.ats ? std::vector<TlpChunk>{} : split_request(req.addr, req.size, req.write ? p_.mps : p_.mrrs);
-    for (const TlpChunk& chunk : chunks) {
-      TlpChunk c = chunk;
+    // (An ATS-only request sends no TLP of its own.)
+    TlpSplitter chunks(req.addr, req.ats ? 0 : req.size, req.write ? p_.mps : p_.mrrs);
+    for (TlpChunk c; chunks.next(c);) {
       attr.at = req.translated ? AddressType::Translated : AddressType::Untranslated;
       std::optional<Tick> ats_issued;  // a translation request's issue time (device-TLB miss)
       if (devtlb_ && !req.translated && !req.msi) t = translate_tlp(t, req.write, c, attr, ats_issued);
