@@ -33,7 +33,8 @@ HostCpu::HostCpu(sc_core::sc_module_name name, StatsRegistry& stats, Progress& p
 Tick HostCpu::transport(bool is_mmio, bool write, Addr addr, unsigned size, uint64_t& data, bool& ok) {
   unsigned char buf[8] = {};
   for (unsigned i = 0; i < size; ++i) buf[i] = static_cast<unsigned char>(data >> (8 * i));
-  tlm::tlm_generic_payload trans;
+  const PayloadPool::Handle payload = payloads_.acquire();
+  tlm::tlm_generic_payload& trans = *payload;
   trans.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
   trans.set_address(addr);
   trans.set_data_ptr(buf);

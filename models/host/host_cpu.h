@@ -20,6 +20,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include "common/local_clock.h"
+#include "common/payload_pool.h"
 #include "common/run_error.h"
 #include "host/host_bus.h"
 #include "host/host_driver.h"
@@ -77,6 +78,7 @@ class HostCpu : public sc_core::sc_module, public HostBus {
   Counter& loads_;
   Counter& errors_;
   Counter& driver_errors_;
+  PayloadPool payloads_;  // its accesses (no allocation per access)
   std::unique_ptr<HostDriver> driver_;
   RunError run_error_;
 };

@@ -9,12 +9,16 @@
 // trip of each read across the uncore to the coherent memory system and back:
 // a read issued at t reaches memory at t + path/2 (rounded down to the ps), and
 // returns path - path/2 after memory answered it.
+//
+// The reads' payloads come from `pool` (the owner's, so that a walk allocates
+// nothing), or without one from a pool of the reader's own.
 #pragma once
 #include <cstdint>
 
 #include <systemc>
 #include <tlm>
 
+#include "common/payload_pool.h"
 #include "common/sc_time_conv.h"
 #include "common/types.h"
 #include "iommu/table_reader.h"
@@ -25,8 +29,12 @@ template <class Socket>
 class TimedTableReader : public TableReader {
  public:
   // Reads start no earlier than `start` (absolute simulated time).
-  TimedTableReader(Socket& sock, Tick start, Tick path_latency = 0)
-      : sock_(sock), time_(start), to_memory_(path_latency / 2), from_memory_(path_latency - path_latency / 2) {}
+  TimedTableReader(Socket& sock, Tick start, Tick path_latency = 0, PayloadPool* pool = nullptr)
+      : sock_(sock),
+        pool_(pool ? *pool : own_pool_),
+        time_(start),
+        to_memory_(path_latency / 2),
+        from_memory_(path_latency - path_latency / 2) {}
 
   std::uint64_t read_qword(Addr pa) override {
     std::uint64_t v = 0;
@@ -42,7 +50,8 @@ class TimedTableReader : public TableReader {
   bool try_read_entry(Addr pa, std::uint64_t* q, unsigned n) override {
     unsigned char buf[64] = {};
     const unsigned bytes = 8 * n;
-    tlm::tlm_generic_payload t;
+    const PayloadPool::Handle payload = pool_.acquire();
+    tlm::tlm_generic_payload& t = *payload;
     t.set_command(tlm::TLM_READ_COMMAND);
     t.set_address(pa);
     t.set_data_ptr(buf);
@@ -75,6 +84,8 @@ class TimedTableReader : public TableReader {
 
  private:
   Socket& sock_;
+  PayloadPool own_pool_;  // used without an owner's pool
+  PayloadPool& pool_;
   Tick time_;
   Tick to_memory_, from_memory_;  // the read's path to memory and back
   unsigned reads_ = 0;

@@ -164,7 +164,7 @@ std::size_t TranslationEngine::invalidate_pasid_cache(const QiDescriptor& d) {
 UnitReader TranslationEngine::begin_walk(Tick t) {
   const Tick start = walkers_.acquire(t);
   stats_.walker_wait += start - t;
-  return UnitReader(mem_, start, p_.memory_latency_ps);
+  return UnitReader(mem_, start, p_.memory_latency_ps, &payloads_);
 }
 
 Tick TranslationEngine::miss_walk_start(Tick t) {

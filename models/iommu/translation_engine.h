@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <string>
 
+#include "common/payload_pool.h"
 #include "common/pcie_attr.h"
 #include "common/slot_pool.h"
 #include "common/stats_group.h"
@@ -138,6 +139,7 @@ class TranslationEngine {
   PagingStructureCache psc_;
   PagingStructureCache fl_psc_;
   SlotPool walkers_;
+  PayloadPool payloads_;  // the walks' table reads (no allocation per read)
   ConfiguredSlWalker sl_walker_;
   ClassOrdering ordering_;
   // The request being translated: its requester, class, arrival, and whether

@@ -72,7 +72,8 @@ HostCache::HostCache(sc_core::sc_module_name name, const LlcParams& p, Addr mem_
 }
 
 Tick HostCache::to_controller(bool write, Addr a, std::uint64_t len, unsigned char* data, Tick at) {
-  tlm::tlm_generic_payload t;
+  const PayloadPool::Handle payload = payloads_.acquire();
+  tlm::tlm_generic_payload& t = *payload;
   t.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
   t.set_address(a);
   t.set_data_ptr(data);
@@ -147,7 +148,8 @@ void HostCache::access(Kind kind, tlm::tlm_generic_payload& trans, sc_core::sc_t
     const Addr lo = std::max(v, mem_base_);
     const Addr hi = std::min<Addr>(v + lb, mem_base_ + mem_size_);
     if (hi <= lo) continue;
-    tlm::tlm_generic_payload rd;
+    const PayloadPool::Handle payload = payloads_.acquire();
+    tlm::tlm_generic_payload& rd = *payload;
     rd.set_command(tlm::TLM_READ_COMMAND);
     rd.set_address(lo);
     rd.set_data_ptr(scratch_.data());

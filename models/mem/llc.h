@@ -39,6 +39,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include "common/config.h"
+#include "common/payload_pool.h"
 #include "common/stats_group.h"
 #include "mem/cache_state.h"
 #include "mem/llc_cache.h"
@@ -88,6 +89,7 @@ class HostCache : public sc_core::sc_module {
   std::uint64_t mem_size_;
   LlcCache cache_;
   std::vector<unsigned char> scratch_;
+  PayloadPool payloads_;  // its requests to the memory controller (no allocation per request)
 
   StatsGroup stats_group_;
   Counter& io_read_hits_;

@@ -128,7 +128,8 @@ Endpoint::AtsResult Endpoint::ats_request(Tick t, Addr addr, PcieAttr attr) {
   clock_.advance_to(ready);
   const Tick issued = std::max(ready, now_tick());
   unsigned char data[8] = {};
-  tlm::tlm_generic_payload trans;
+  const PayloadPool::Handle payload = payloads_.acquire();
+  tlm::tlm_generic_payload& trans = *payload;
   trans.set_command(tlm::TLM_READ_COMMAND);
   trans.set_address(addr & ~Addr(0xfff));
   trans.set_data_ptr(data);
@@ -266,7 +267,8 @@ Endpoint::TlpResult Endpoint::issue_tlp(Tick t, const DmaRequest& req, const Tlp
     for (std::uint32_t i = 0; i < c.size; ++i) buffer_[i] = static_cast<unsigned char>(req.data >> (8 * i));
   else if (req.write)
     for (std::uint32_t i = 0; i < c.size; ++i) buffer_[i] = static_cast<unsigned char>(c.addr + i);
-  tlm::tlm_generic_payload trans;
+  const PayloadPool::Handle payload = payloads_.acquire();
+  tlm::tlm_generic_payload& trans = *payload;
   trans.set_command(req.write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
   trans.set_address(c.addr);
   trans.set_data_ptr(buffer_.data());
@@ -368,10 +370,9 @@ void Endpoint::engine() {
     const Tick copy = (req.ats || req.msi) ? 0 : dma_copy_time(req.size, p_.copy_bytes_per_cycle, clock_period_ps_);
     const Tick data_ready = (req.write && copy) ? t + copy : 0;
     if (copy_time_) *copy_time_ += copy;
-    const std::vector<TlpChunk> chunks =
-        req.ats ? std::vector<TlpChunk>{} : split_request(req.addr, req.size, req.write ? p_.mps : p_.mrrs);
-    for (const TlpChunk& chunk : chunks) {
-      TlpChunk c = chunk;
+    // (An ATS-only request sends no TLP of its own.)
+    TlpSplitter chunks(req.addr, req.ats ? 0 : req.size, req.write ? p_.mps : p_.mrrs);
+    for (TlpChunk c; chunks.next(c);) {
       attr.at = req.translated ? AddressType::Translated : AddressType::Untranslated;
       std::optional<Tick> ats_issued;  // a translation request's issue time (device-TLB miss)
       if (devtlb_ && !req.translated && !req.msi) t = translate_tlp(t, req.write, c, attr, ats_issued);

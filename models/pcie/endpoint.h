@@ -56,6 +56,7 @@
 #include "common/config.h"
 #include "common/local_clock.h"
 #include "common/start_gate.h"
+#include "common/payload_pool.h"
 #include "common/pcie_attr.h"
 #include "common/progress.h"
 #include "common/stats_group.h"
@@ -196,6 +197,7 @@ class Endpoint : public sc_core::sc_module {
   StartGate* gate_ = nullptr;
   SlotPool tags_;
   SlotPool posted_;
+  PayloadPool payloads_;  // the TLPs it issues (no allocation per TLP)
   Tick issue_gap_ps_;
   Tick write_issue_gap_ps_;
   Tick clock_period_ps_;  // one endpoint clock cycle (period_from_mhz)

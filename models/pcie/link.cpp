@@ -124,8 +124,9 @@ void Link::b_transport(tlm::tlm_generic_payload& trans, sc_core::sc_time& delay)
   const Tick ready = now + to_tick(delay);
   Tick done = ready;
   if (trans.is_response_ok()) {
-    for (std::uint32_t n : t_.completion_split(addr, len))
+    t_.for_each_completion(addr, len, [&](std::uint32_t n) {
       done = std::max(done, send(down_, up_, ready, t_.completion_wire_bytes(n), n));
+    });
   } else {
     done = send(down_, up_, ready, t_.completion_wire_bytes(0), 0);
   }
@@ -157,8 +158,9 @@ void Link::b_transport_down(int, tlm::tlm_generic_payload& trans, sc_core::sc_ti
   if (write) return;  // posted
   Tick done = ready;
   if (trans.is_response_ok()) {
-    for (std::uint32_t n : t_.completion_split(addr, len))
+    t_.for_each_completion(addr, len, [&](std::uint32_t n) {
       done = std::max(done, send(up_, down_, ready, t_.completion_wire_bytes(n), n));
+    });
   } else {
     done = send(up_, down_, ready, t_.completion_wire_bytes(0), 0);
   }

@@ -112,19 +112,8 @@ std::uint64_t LinkTiming::completion_wire_bytes(std::uint32_t payload) const {
 }
 
 std::vector<std::uint32_t> LinkTiming::completion_split(Addr addr, std::uint32_t len) const {
-  const std::uint64_t max = c_.cpl_split == CplSplit::Mps ? c_.mps : c_.rcb;
   std::vector<std::uint32_t> out;
-  Addr cur = addr;
-  const Addr end = addr + len;
-  while (cur < end) {
-    // The largest RCB-aligned end within `max` bytes (max is a multiple of
-    // RCB, so an aligned start gets exactly max); the last one ends at `end`.
-    Addr stop = (cur + max) & ~Addr{c_.rcb - 1};
-    if (stop <= cur) stop = cur + max;
-    stop = std::min(stop, end);
-    out.push_back(static_cast<std::uint32_t>(stop - cur));
-    cur = stop;
-  }
+  for_each_completion(addr, len, [&](std::uint32_t n) { out.push_back(n); });
   return out;
 }
 

@@ -35,6 +35,7 @@
 // T = w / (1 - o) bytes of link time, o = 8/ack + 8/fc + 4/skp, and owes
 // T/ack ACKs, T/fc UpdateFCs and T/skp SKPs (DllpMeter, exact integers).
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -119,6 +120,23 @@ class LinkTiming {
   // order: each ends at an RCB boundary except the last, and carries at most
   // MPS (CplSplit::Mps) or RCB (CplSplit::Rcb) bytes.
   std::vector<std::uint32_t> completion_split(Addr addr, std::uint32_t len) const;
+  // The same sizes passed to f(size) in order, without building a list (the
+  // link's per-read path).
+  template <class F>
+  void for_each_completion(Addr addr, std::uint32_t len, F&& f) const {
+    const std::uint64_t max = c_.cpl_split == CplSplit::Mps ? c_.mps : c_.rcb;
+    Addr cur = addr;
+    const Addr end = addr + len;
+    while (cur < end) {
+      // The largest RCB-aligned end within `max` bytes (max is a multiple of
+      // RCB, so an aligned start gets exactly max); the last one ends at `end`.
+      Addr stop = (cur + max) & ~Addr{c_.rcb - 1};
+      if (stop <= cur) stop = cur + max;
+      stop = std::min(stop, end);
+      f(static_cast<std::uint32_t>(stop - cur));
+      cur = stop;
+    }
+  }
 
   // o = 8/ack + 8/fc + 4/skp: the share of a direction's time that the
   // DLLPs and SKPs take when it is saturated.

@@ -169,6 +169,17 @@ TEST_CASE("link timing: completions of an unaligned read end at RCB boundaries",
   CHECK(LinkTiming(c).completion_split(0x1004, 8) == std::vector<std::uint32_t>{8});
 }
 
+TEST_CASE("link timing: for_each_completion gives completion_split's sizes in order", "[unit][pcie][link]") {
+  LinkConfig c = cfg(3, 8, 256);
+  c.rcb = 64;
+  std::vector<std::uint32_t> got;
+  LinkTiming(c).for_each_completion(0x1020, 512, [&](std::uint32_t n) { got.push_back(n); });
+  CHECK(got == std::vector<std::uint32_t>{224, 256, 32});
+  got.clear();
+  LinkTiming(c).for_each_completion(0x1020, 0, [&](std::uint32_t n) { got.push_back(n); });
+  CHECK(got.empty());
+}
+
 TEST_CASE("link timing: a 1 KiB write at MPS 256", "[unit][pcie][link]") {
   const LinkTiming t(cfg(3, 8, 256));
   const auto tlps = split_request(kHigh, 1024, 256);

@@ -117,6 +117,18 @@ TEST_CASE("pcie: split_request 4 KiB write with MPS 128 gives 32 chunks", "[unit
   CHECK(u[32].size == 64);
 }
 
+TEST_CASE("pcie: TlpSplitter gives split_request's chunks one at a time", "[unit][pcie]") {
+  TlpSplitter s(0x1f80, 2048, 512);
+  Chunks got;
+  for (TlpChunk c; s.next(c);) got.emplace_back(c.addr, c.size);
+  CHECK(got == Chunks{{0x1f80, 128}, {0x2000, 512}, {0x2200, 512}, {0x2400, 512}, {0x2600, 384}});
+  TlpChunk c{7, 7};
+  CHECK_FALSE(s.next(c));  // stays done
+  CHECK_FALSE(TlpSplitter(0x1000, 0, 128).next(c));  // nothing to send (an ATS-only request)
+  CHECK(c.addr == 7);
+  CHECK(c.size == 7);
+}
+
 TEST_CASE("pcie: split_request random property test", "[unit][pcie]") {
   std::mt19937_64 rng(1);
   const std::uint32_t maxes[] = {1, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 100, 3000};
