@@ -127,8 +127,8 @@ void RootComplex::add_mmio_window(Addr base, std::uint64_t size, int port, const
 int RootComplex::route_of(const tlm::tlm_generic_payload& trans) const {
   const PcieAttr* attr = trans.get_extension<PcieAttr>();
   if (!attr) return default_route_;
-  const auto it = routes_.find(attr->requester);
-  return it == routes_.end() ? default_route_ : it->second;
+  const int* unit = routes_.find(attr->requester);
+  return unit ? *unit : default_route_;
 }
 
 void RootComplex::dma(int, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {

@@ -58,6 +58,7 @@
 #include <tlm_utils/simple_target_socket.h>
 
 #include "common/bdf.h"
+#include "common/bdf_table.h"
 #include "common/config.h"
 #include "common/types.h"
 #include "common/stats_group.h"
@@ -121,7 +122,7 @@ class RootComplex : public sc_core::sc_module {
   void set_group(const Bdf& bdf, int group, bool bridged) { groups_[bdf] = {group, bridged}; }
   // Upstream routing: requests from `bdf` go to unit `unit` (to_memory[unit],
   // msi_out[unit]); -1 = not remapped. Without a route: the default route.
-  void set_route(const Bdf& bdf, int unit) { routes_[bdf] = unit; }
+  void set_route(const Bdf& bdf, int unit) { routes_.set(bdf, unit); }
   void set_default_route(int unit) { default_route_ = unit; }
   // Routes ATS invalidate requests for `bdf` to ats_out[port].
   void add_ats_target(const Bdf& bdf, int port) { ats_targets_[bdf] = port; }
@@ -154,7 +155,7 @@ class RootComplex : public sc_core::sc_module {
   Tick latency_ps_;
   std::vector<Window> windows_;
   std::map<Bdf, int> ats_targets_;
-  std::map<Bdf, int> routes_;
+  BdfTable<int> routes_;  // looked up per DMA: constant time whatever the number of functions
   int default_route_ = 0;
   InboundQueue inbound_posted_;
   InboundQueue inbound_non_posted_;
