@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <stdexcept>
+
 namespace iommusim {
 
 void DriverActions::push_write(Addr pa, uint64_t value) {
@@ -33,6 +35,18 @@ DriverActions::const_iterator DriverActions::end() const {
   it.seg_ = segments_.size();
   it.write_ = writes_.end();
   return it;
+}
+
+DriverAction DriverActions::operator[](std::size_t i) const {
+  for (const Segment& s : segments_) {
+    if (i < s.count) {
+      if (!s.writes) return others_[s.first + i];
+      const WriteOp w = writes_[s.first + i];
+      return DriverAction::write(w.pa, w.value);
+    }
+    i -= s.count;
+  }
+  throw std::out_of_range("DriverActions: index past the end");
 }
 
 DriverAction DriverActions::const_iterator::operator*() const {

@@ -105,12 +105,14 @@ class DriverActions {
   bool empty() const { return segments_.empty(); }
   const_iterator begin() const;
   const_iterator end() const;
+  // The i-th action (std::out_of_range past the end); O(segments + log runs).
+  DriverAction operator[](std::size_t i) const;
 
   const Writes& writes() const { return writes_; }  // every Write, in order
 
  private:
-  // Consecutive actions of one sort: `count` Writes (the next ones of
-  // writes_), or `count` other actions from others_[first].
+  // Consecutive actions of one sort: `count` Writes from writes_[first], or
+  // `count` other actions from others_[first].
   struct Segment {
     bool writes = false;
     std::size_t first = 0, count = 0;
