@@ -106,8 +106,8 @@ void DmaApi::emit_cpu(CpuCost c, double ns, DriverActions& out) {
   out.push_back(DriverAction::cpu_time(c, ticks_from_ns(ns)));
 }
 
-void DmaApi::emit_writes(const std::vector<PteWrite>& w, DriverActions& out) {
-  for (const auto& x : w) out.push_back(DriverAction::write(x.pa, x.value));
+void DmaApi::emit_writes(const PteWrites& w, DriverActions& out) {
+  for (const PteWrite x : w) out.push_write(x.pa, x.value);
   stats_.writes += w.size();
 }
 

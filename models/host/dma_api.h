@@ -180,7 +180,7 @@ class DmaApi {
   Domain& domain(DomainId d, const char* op);
   const Domain& domain(DomainId d) const;
   Device& device(const Bdf& dev, const char* op);
-  void emit_writes(const std::vector<PteWrite>& w, DriverActions& out);
+  void emit_writes(const PteWrites& w, DriverActions& out);
   void emit_invalidation(const IotlbFlush& f, DriverActions& out);
   void emit_flush(FlushActions&& fa, DriverActions& out);
   void emit_cpu(CpuCost c, double ns, DriverActions& out);

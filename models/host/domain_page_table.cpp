@@ -59,7 +59,7 @@ unsigned DomainPageTable::leaf_level_for(Addr iova, Addr pa, uint64_t remaining)
   return 1;
 }
 
-void DomainPageTable::store(Table& t, unsigned idx, uint64_t v, std::vector<PteWrite>& out) {
+void DomainPageTable::store(Table& t, unsigned idx, uint64_t v, PteWrites& out) {
   const bool was = present(t.e[idx]), is = present(v);
   if (was && !is) --t.present;
   if (!was && is) ++t.present;
@@ -68,12 +68,12 @@ void DomainPageTable::store(Table& t, unsigned idx, uint64_t v, std::vector<PteW
   ++stats_.entry_writes;
 }
 
-void DomainPageTable::commit(const std::vector<PteWrite>& writes) const {
+void DomainPageTable::commit(const PteWrites& writes) const {
   if (!writer_) return;
   for (const auto& w : writes) writer_(w.pa, w.value);
 }
 
-DomainPageTable::Table* DomainPageTable::new_table(unsigned level, std::vector<PteWrite>& out,
+DomainPageTable::Table* DomainPageTable::new_table(unsigned level, PteWrites& out,
                                                    std::vector<Addr>& added) {
   auto page = pool_.allocate();
   if (!page)

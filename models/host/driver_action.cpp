@@ -2,7 +2,71 @@
 
 #include <fmt/format.h>
 
+#include <stdexcept>
+
 namespace iommusim {
+
+void DriverActions::push_write(Addr pa, uint64_t value) {
+  if (segments_.empty() || !segments_.back().writes) segments_.push_back(Segment{true, writes_.size(), 0});
+  ++segments_.back().count;
+  writes_.push_back(WriteOp{pa, value});
+}
+
+void DriverActions::push_back(DriverAction a) {
+  if (a.kind == DriverAction::Kind::Write) {
+    push_write(a.pa, a.value);
+    return;
+  }
+  if (segments_.empty() || segments_.back().writes) segments_.push_back(Segment{false, others_.size(), 0});
+  ++segments_.back().count;
+  others_.push_back(std::move(a));
+}
+
+DriverActions::const_iterator DriverActions::begin() const {
+  const_iterator it;
+  it.owner_ = this;
+  it.write_ = writes_.begin();
+  return it;
+}
+
+DriverActions::const_iterator DriverActions::end() const {
+  const_iterator it;
+  it.owner_ = this;
+  it.seg_ = segments_.size();
+  it.write_ = writes_.end();
+  return it;
+}
+
+DriverAction DriverActions::operator[](std::size_t i) const {
+  for (const Segment& s : segments_) {
+    if (i < s.count) {
+      if (!s.writes) return others_[s.first + i];
+      const WriteOp w = writes_[s.first + i];
+      return DriverAction::write(w.pa, w.value);
+    }
+    i -= s.count;
+  }
+  throw std::out_of_range("DriverActions: index past the end");
+}
+
+DriverAction DriverActions::const_iterator::operator*() const {
+  const Segment& s = owner_->segments_[seg_];
+  if (s.writes) {
+    const WriteOp w = *write_;
+    return DriverAction::write(w.pa, w.value);
+  }
+  return owner_->others_[s.first + off_];
+}
+
+DriverActions::const_iterator& DriverActions::const_iterator::operator++() {
+  const Segment& s = owner_->segments_[seg_];
+  if (s.writes) ++write_;
+  if (++off_ == s.count) {
+    ++seg_;
+    off_ = 0;
+  }
+  return *this;
+}
 
 DriverAction DriverAction::write(Addr pa, uint64_t value) {
   DriverAction a;

@@ -167,7 +167,7 @@ void DriverUnit::submit(std::vector<QiDescriptor> descs) {
 }
 
 void DriverUnit::perform(DriverActions&& actions) {
-  for (DriverAction& a : actions) {
+  for (const DriverAction& a : actions) {
     switch (a.kind) {
       case DriverAction::Kind::Write:
         store(a.pa, 8, a.value);
