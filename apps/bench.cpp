@@ -437,14 +437,17 @@ int sc_main(int argc, char* argv[]) {
   std::printf("\nScaling: %llu random 64 B reads over N endpoints (bar: at most 1.5x the wall time per DMA of N=1 at "
               "N=64)\n",
               static_cast<unsigned long long>(kScaleDmas));
-  std::printf("%-10s %14s %18s %12s %-4s\n", "endpoints", "DMAs/s", "wall ns per DMA", "vs N=1", "met");
+  std::printf("%-10s %14s %18s %12s %-4s %14s\n", "endpoints", "DMAs/s", "wall ns per DMA", "vs N=1", "met",
+              "mean lat ns");
   double one = 0;
   for (unsigned n : kScaleEndpoints) {
-    const double rate = field(run_child(argv[0], fmt::format("scale {}", n)), 0);
+    const std::vector<double> r = run_child(argv[0], fmt::format("scale {}", n));
+    const double rate = field(r, 0);
     const double ns = rate > 0 ? 1e9 / rate : 0.0;
     if (n == 1) one = ns;
     const double ratio = one > 0 ? ns / one : 0.0;
-    std::printf("%-10u %14.0f %18.1f %11.2fx %-4s\n", n, rate, ns, ratio, n == 64 ? met(rate > 0 && ratio <= 1.5) : "-");
+    std::printf("%-10u %14.0f %18.1f %11.2fx %-4s %14.3f\n", n, rate, ns, ratio,
+                n == 64 ? met(rate > 0 && ratio <= 1.5) : "-", field(r, 1));
   }
 
   const std::vector<double> mem = run_child(argv[0], "mem");
