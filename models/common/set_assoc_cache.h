@@ -77,8 +77,7 @@ class SetAssocCache {
   // The set `key` maps to.
   std::size_t set_of(const Key& key) const {
     if (sets_ == 1) return 0;
-    if (set_index_) return set_index_(key) % sets_;
-    return hash_(key) % sets_;
+    return reduce(set_index_ ? set_index_(key) : hash_(key));
   }
 
   // On a hit: counts a hit, updates the replacement state, stores the entry's
@@ -234,6 +233,10 @@ class SetAssocCache {
 
   bool indexed() const { return ways_ > kIndexedWays; }
 
+  // x % sets_, as a mask when sets_ is a power of two (the same value
+  // without a division).
+  std::size_t reduce(std::size_t x) const { return set_mask_ != kNpos ? x & set_mask_ : x % sets_; }
+
   std::size_t find(std::size_t set, const Key& key) const {
     if (indexed()) {
       const auto it = index_.find(key);
@@ -270,6 +273,7 @@ class SetAssocCache {
   std::size_t entries_;
   std::size_t ways_;
   std::size_t sets_;
+  std::size_t set_mask_ = (sets_ & (sets_ - 1)) == 0 ? sets_ - 1 : kNpos;  // kNpos: not a power of two
   ReplacementState repl_;
   SetIndexFn set_index_;
   KeyHash hash_{};

@@ -26,12 +26,6 @@ double sanitize(double v) {
   return v;
 }
 
-unsigned log2_floor(std::uint64_t v) {  // v > 0
-  unsigned k = 0;
-  while (v >>= 1) ++k;
-  return k;
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------- Stat
@@ -71,14 +65,6 @@ void Average::reset() {
 Histogram::Histogram(std::string name, std::string desc, std::string unit)
     : Stat(std::move(name), std::move(desc), std::move(unit)) {}
 
-std::size_t Histogram::bucket_index(std::uint64_t v) {
-  if (v < kExactLimit) return static_cast<std::size_t>(v);
-  const unsigned k = log2_floor(v);  // 7..63
-  const unsigned shift = k - kSubBucketBits;
-  const std::size_t sub = static_cast<std::size_t>(v >> shift) - kSubBuckets;  // 0..127
-  return kExactLimit + (k - kSubBucketBits) * kSubBuckets + sub;
-}
-
 std::uint64_t Histogram::bucket_upper(std::size_t index) {
   if (index < kExactLimit) return index;
   const std::size_t rel = index - kExactLimit;
@@ -89,31 +75,11 @@ std::uint64_t Histogram::bucket_upper(std::size_t index) {
   return lower + (width - 1);  // no overflow: at most 2^64 - 1
 }
 
-void Histogram::sample(std::uint64_t v) {
-  const std::size_t idx = bucket_index(v);
-  if (idx >= buckets_.size()) {
-    // Grow to the end of v's octave (or of the exact region).
-    std::size_t end = kExactLimit;
-    if (idx >= kExactLimit) end = idx - (idx - kExactLimit) % kSubBuckets + kSubBuckets;
-    buckets_.resize(end, 0);
-  }
-  ++buckets_[idx];
-
-  if (count_ == 0) {
-    min_ = max_ = v;
-  } else {
-    min_ = std::min(min_, v);
-    max_ = std::max(max_, v);
-  }
-  ++count_;
-
-  sum_lo_ += v;
-  if (sum_lo_ < v) ++sum_hi_;
-
-  const double x = static_cast<double>(v);
-  const double delta = x - w_mean_;
-  w_mean_ += delta / static_cast<double>(count_);
-  w_m2_ += delta * (x - w_mean_);
+void Histogram::grow(std::size_t idx) {
+  // Grow to the end of idx's octave (or of the exact region).
+  std::size_t end = kExactLimit;
+  if (idx >= kExactLimit) end = idx - (idx - kExactLimit) % kSubBuckets + kSubBuckets;
+  buckets_.resize(end, 0);
 }
 
 double Histogram::sum() const {
@@ -156,7 +122,8 @@ void Histogram::reset() {
   std::vector<std::uint64_t>().swap(buckets_);
   count_ = 0;
   sum_lo_ = sum_hi_ = 0;
-  min_ = max_ = 0;
+  min_ = ~std::uint64_t{0};
+  max_ = 0;
   w_mean_ = w_m2_ = 0.0;
 }
 

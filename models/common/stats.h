@@ -117,7 +117,22 @@ class Histogram : public Stat {
 
   Histogram(std::string name, std::string desc, std::string unit = "Tick");
 
-  void sample(std::uint64_t v);
+  // Inline: one bucket increment, min/max, a 128-bit add and one Welford
+  // step; only a sample beyond the buckets allocated so far calls out.
+  void sample(std::uint64_t v) {
+    const std::size_t idx = bucket_index(v);
+    if (idx >= buckets_.size()) grow(idx);
+    ++buckets_[idx];
+    if (v < min_) min_ = v;
+    if (v > max_) max_ = v;
+    ++count_;
+    sum_lo_ += v;
+    sum_hi_ += sum_lo_ < v;
+    const double x = static_cast<double>(v);
+    const double delta = x - w_mean_;
+    w_mean_ += delta / static_cast<double>(count_);
+    w_m2_ += delta * (x - w_mean_);
+  }
 
   std::uint64_t count() const { return count_; }
   double sum() const;   // exact sum rounded once to double
@@ -134,15 +149,25 @@ class Histogram : public Stat {
   void reset() override;
 
   // Bucket geometry, exposed for tests.
-  static std::size_t bucket_index(std::uint64_t v);
+  static std::size_t bucket_index(std::uint64_t v) {
+    if (v < kExactLimit) return static_cast<std::size_t>(v);
+    const unsigned k = 63u - static_cast<unsigned>(__builtin_clzll(v));  // floor(log2 v): 7..63
+    const unsigned shift = k - kSubBucketBits;
+    const std::size_t sub = static_cast<std::size_t>(v >> shift) - kSubBuckets;  // 0..127
+    return kExactLimit + (k - kSubBucketBits) * kSubBuckets + sub;
+  }
   static std::uint64_t bucket_upper(std::size_t index);  // largest value in it
 
  private:
+  void grow(std::size_t idx);  // buckets_ up to the end of idx's octave
+
   std::vector<std::uint64_t> buckets_;
   std::uint64_t count_ = 0;
   std::uint64_t sum_lo_ = 0;  // exact 128-bit sum
   std::uint64_t sum_hi_ = 0;
-  std::uint64_t min_ = 0;
+  // Running extremes: the identities of min and max while empty, so that a
+  // sample needs no first-sample test (min() and max() read 0 then).
+  std::uint64_t min_ = ~std::uint64_t{0};
   std::uint64_t max_ = 0;
   double w_mean_ = 0.0;  // Welford running mean / sum of squared deviations
   double w_m2_ = 0.0;

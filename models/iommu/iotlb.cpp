@@ -43,6 +43,9 @@ Iotlb::Iotlb(const IotlbParams& p, std::uint64_t seed) : p_(p) {
 
 const IotlbEntry* Iotlb::lookup(std::uint16_t did, Addr iova, Tick* ready, std::uint32_t pasid) {
   for (unsigned shift : {30u, 21u, 12u}) {
+    // A size never inserted cannot hit: its probe is left out (it would
+    // change nothing but the array's own miss count, which nothing reads).
+    if (!(sizes_inserted_ & (1u << slot(shift)))) continue;
     if (const IotlbEntry* e =
             array_for(shift).lookup({did, static_cast<std::uint8_t>(shift), pasid, iova >> shift}, ready)) {
       ++hits_;
@@ -55,6 +58,7 @@ const IotlbEntry* Iotlb::lookup(std::uint16_t did, Addr iova, Tick* ready, std::
 }
 
 void Iotlb::insert(std::uint16_t did, Addr iova, const IotlbEntry& e, Tick ready, std::uint32_t pasid) {
+  sizes_inserted_ |= 1u << slot(e.shift);
   array_for(e.shift).insert({did, e.shift, pasid, iova >> e.shift}, e, ready);
 }
 

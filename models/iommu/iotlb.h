@@ -2,7 +2,8 @@
 // domain (DID) and, once scalable mode exists, PASID. Entries are 4 KiB, 2 MiB
 // or 1 GiB pages. Organisation, as configured:
 //   * unified: one set-associative array holds every page size; a lookup probes
-//     it once per enabled size (1 GiB, 2 MiB, 4 KiB), in one lookup latency;
+//     it once per enabled size (1 GiB, 2 MiB, 4 KiB), in one lookup latency
+//     (the simulator skips a size no entry has ever had: it cannot hit);
 //   * split: one array per page size, probed in parallel.
 // The set index is the page number at the entry's size (low bits of the page
 // number select the set). An entry filled by a walk that has not finished yet
@@ -105,6 +106,9 @@ class Iotlb {
   std::array<std::unique_ptr<Array>, 3> arrays_;  // unified: only [0]
   std::uint64_t hits_ = 0, misses_ = 0;
   std::array<std::uint64_t, 3> size_hits_{};
+  // Bit slot(shift) set once an entry of that page size has been inserted
+  // (never cleared): lookup() probes only those sizes.
+  unsigned sizes_inserted_ = 0;
 };
 
 }  // namespace iommusim

@@ -153,24 +153,20 @@ FaultStats::FaultStats(const StatsGroup& g)
           g.counter("faults_suppressed", "Qualified faults not recorded because the context entry has FPD=1")),
       fault_events(g.counter("fault_events", "Fault event interrupts generated (FEDATA to FEADDR)")) {}
 
-ScopeStats::Scope& ScopeStats::domain(std::uint16_t did) {
-  auto it = domains_.find(did);
-  if (it != domains_.end()) return it->second;
+ScopeStats::Scope& ScopeStats::add_domain(std::uint16_t did) {
   const StatsGroup d = g_.group(fmt::format("domain_{}", did));
   Scope s{&d.counter("translations", "Requests of this domain translated"),
           &d.counter("faults", "Requests of this domain that faulted"),
           &d.counter("iotlb_misses", "IOTLB misses of this domain")};
-  return domains_.emplace(did, s).first->second;
+  return domains_.emplace(did, s);
 }
 
-ScopeStats::Scope& ScopeStats::device(std::uint16_t sid) {
-  auto it = devices_.find(sid);
-  if (it != devices_.end()) return it->second;
+ScopeStats::Scope& ScopeStats::add_device(std::uint16_t sid) {
   const StatsGroup d = g_.group(fmt::format("device_{:02x}_{:02x}_{:x}", sid >> 8, (sid >> 3) & 0x1f, sid & 7));
   Scope s{&d.counter("translations", "Requests of this device translated"),
           &d.counter("faults", "Requests of this device that faulted"),
           &d.counter("iotlb_misses", "IOTLB misses of this device")};
-  return devices_.emplace(sid, s).first->second;
+  return devices_.emplace(sid, s);
 }
 
 Counter& ScopeStats::reason(FaultReason r) {

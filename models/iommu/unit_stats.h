@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 
+#include "common/id_table.h"
 #include "common/stats_group.h"
 #include "common/types.h"
 #include "iommu/requester_ordering.h"
@@ -139,14 +140,25 @@ class ScopeStats {
     Counter* iotlb_misses;
   };
   explicit ScopeStats(const StatsGroup& g) : g_(g) {}
-  Scope& domain(std::uint16_t did);  // <unit>.domain_<did>.*
-  Scope& device(std::uint16_t sid);  // <unit>.device_<bus>_<dev>_<fn>.*
-  Counter& reason(FaultReason r);    // <unit>.faults_reason_<code>
+  // Looked up once or twice per request: a flat table by id (id_table.h),
+  // the counters registered when the id first occurs.
+  Scope& domain(std::uint16_t did) {  // <unit>.domain_<did>.*
+    if (Scope* s = domains_.find(did)) return *s;
+    return add_domain(did);
+  }
+  Scope& device(std::uint16_t sid) {  // <unit>.device_<bus>_<dev>_<fn>.*
+    if (Scope* s = devices_.find(sid)) return *s;
+    return add_device(sid);
+  }
+  Counter& reason(FaultReason r);  // <unit>.faults_reason_<code>
 
  private:
+  Scope& add_domain(std::uint16_t did);
+  Scope& add_device(std::uint16_t sid);
+
   StatsGroup g_;
-  std::map<std::uint16_t, Scope> domains_;
-  std::map<std::uint16_t, Scope> devices_;
+  IdTable<Scope> domains_;
+  IdTable<Scope> devices_;
   std::map<std::uint8_t, Counter*> reasons_;
 };
 
